@@ -1,0 +1,116 @@
+#pragma once
+// The main configuration (geogate.toml), validated whole. Every field has a documented default
+// (docs/configuration.md); unknown keys are errors. Durations are TOML strings "250ms", "2s",
+// "1m"; sizes are integers (bytes) or strings "64KiB", "8MiB".
+#include "geoip/client_address.hpp"
+#include "geoip/geo_provider.hpp"
+#include "rules/diagnostic.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace geogate {
+
+struct listen_config {
+    std::vector<std::string> http;  // "127.0.0.1:8080", "[::]:8080"
+    std::vector<std::string> https; // needs [tls]
+    std::string admin;              // "127.0.0.1:9090"; empty = no admin listener
+};
+
+struct tls_certificate {
+    std::string certificate; // PEM chain
+    std::string private_key; // PEM key
+};
+
+struct tls_config {
+    std::vector<tls_certificate> certificates; // first is the default; others chosen by SNI
+    std::chrono::seconds hsts_max_age{0};      // 0 = no Strict-Transport-Security
+};
+
+struct origin_config {
+    std::string url = "http://127.0.0.1:8000"; // http:// or https://
+    // derived from url by the loader:
+    bool tls = false;
+    std::string host;     // host name or address to connect to
+    std::string port;     // "80" / "443" / explicit
+    std::string base_path; // path prefix of url without trailing slash ("" for "/")
+    std::string host_header; // what to send as Host when not preserving: host[:port]
+    bool preserve_host = true; // forward the client's Host (true) or send host_header
+    std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds response_timeout{30000}; // until the response header arrives
+    std::chrono::milliseconds idle_timeout{60000};     // idle pooled upstream connection
+    std::size_t max_idle_connections = 256;
+};
+
+struct client_ip_config {
+    std::vector<std::string> trusted_proxies; // CIDR text, as configured
+    std::string header = "X-Forwarded-For";
+    geoip::client_address_policy policy;      // compiled from the two above
+    std::string region_header;                // e.g. "X-Geo-Region"; empty = not sent upstream
+};
+
+struct limits_config {
+    std::size_t max_request_line = 8 * 1024;     // 414 above
+    std::size_t max_header_bytes = 32 * 1024;    // 431 above
+    std::uint64_t max_body_bytes = 1ull << 30;   // 413 above (request bodies)
+    std::size_t max_connections = 10000;
+    std::chrono::milliseconds header_timeout{10000};    // whole request header (slowloris)
+    std::chrono::milliseconds keepalive_timeout{60000}; // idle between requests
+    std::chrono::milliseconds body_timeout{60000};      // no body progress for this long
+    std::chrono::milliseconds drain_timeout{10000};     // SIGTERM: in-flight requests get this long
+};
+
+struct notices_config {
+    std::string dir = "notices";
+    bool require_approval = true;
+};
+
+struct cache_config {
+    /// false: responses that differ by region get Cache-Control private (safe default).
+    /// true: the cache in front keys on geogate's X-Geogate-Variant header (documented for CDNs).
+    bool shared_cache_keys_on_variant = false;
+};
+
+struct log_config {
+    std::string access = "-";          // path, "-" = stdout, "" = off
+    std::string client_ip = "truncate"; // truncate | full | none
+    bool log_query = false;
+    std::string error = "-";           // event log: path or "-" = stderr
+};
+
+struct reload_config {
+    bool watch_files = false;
+    std::chrono::milliseconds watch_interval{2000};
+};
+
+struct config {
+    std::filesystem::path file;     // the config file itself
+    std::filesystem::path base_dir; // relative paths in the config are relative to this
+    listen_config listen;
+    std::optional<tls_config> tls;
+    origin_config origin;
+    client_ip_config client_ip;
+    geoip::geo_config geoip;          // paths made absolute
+    std::vector<std::string> rule_files; // globs, made absolute
+    notices_config notices;             // dir made absolute
+    limits_config limits;
+    cache_config cache;
+    log_config log;
+    reload_config reload;
+    unsigned threads = 0; // 0 = hardware concurrency
+};
+
+/// Loads and validates the config file (parsed in isolation, see rules/toml/document.hpp).
+/// On errors returns nullopt and appends every problem with file:line:column to `out`.
+std::optional<config> load_config(const std::filesystem::path& file, diagnostics& out);
+
+/// "2s" "250ms" "1m" "1h"; nullopt on anything else.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) noexcept;
+/// 1234, "64KiB", "8MiB", "1GiB"; nullopt on anything else.
+std::optional<std::uint64_t> parse_size(std::string_view text) noexcept;
+
+} // namespace geogate

@@ -1,0 +1,46 @@
+#pragma once
+// Our own TOML tree. toml++ 3.3.0 (Debian 12) has undefined behaviour on some malformed
+// inputs, so it never runs inside the proxy process: parse_*_isolated() parses in a forked,
+// resource-limited child (rules/toml/isolated_parser.cpp, the only file that includes toml++)
+// and ships this tree back over a pipe. A crash, hang or memory blow-up of the child becomes
+// an ordinary error for that file. Config, rules and notice.toml are all read from this tree.
+#include "rules/diagnostic.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace geogate::toml {
+
+struct node {
+    enum class kind : std::uint8_t { table, array, string, integer, floating, boolean, date_time };
+    kind type = kind::table;
+    source_position where;
+    std::string key;            // key in the parent table; empty for array elements and the root
+    std::string text;           // string value; date/time values as their RFC 3339 text
+    std::int64_t integer = 0;
+    double floating = 0;
+    bool boolean = false;
+    std::vector<node> children; // table entries (in document order, with key) or array elements
+
+    const node* find(std::string_view child_key) const noexcept;
+    bool is_table() const noexcept { return type == kind::table; }
+    bool is_array() const noexcept { return type == kind::array; }
+    bool is_string() const noexcept { return type == kind::string; }
+    /// "table", "array", "string", ... for messages ("expected string, found integer").
+    static const char* kind_name(kind k) noexcept;
+};
+
+struct parse_result {
+    std::optional<node> root; // set on success
+    diagnostic error;         // set when !root: file:line:column and toml++'s description
+};
+
+/// Parses one file in an isolated child process. Errors name the file and position.
+parse_result parse_file_isolated(const std::string& path);
+/// Same for text already in memory; `source_name` is what diagnostics call the file.
+parse_result parse_text_isolated(std::string_view text, std::string_view source_name);
+
+} // namespace geogate::toml
