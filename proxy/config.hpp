@@ -2,6 +2,15 @@
 // The main configuration (geogate.toml), validated whole. Every field has a documented default
 // (docs/configuration.md); unknown keys are errors. Durations are TOML strings "250ms", "2s",
 // "1m"; sizes are integers (bytes) or strings "64KiB", "8MiB".
+//
+// TOML names: a table per struct below, named after the member ([listen], [tls], [origin],
+// [client_ip], [geoip], [notices], [limits], [cache], [log], [reload]); keys are exactly the
+// member names. Exceptions: [rules] files = [...] fills rule_files; [[tls.certificates]] entries;
+// `threads` is a top-level key; fields marked "derived" are not keys.
+//
+// On start, `geogate serve` writes one JSON event line per bound listener to the event log
+// (stderr by default), e.g. {"time":"...","level":"info","event":"listening","listener":"http",
+// "address":"127.0.0.1:41234"}: tests bind port 0 and read the real port from it.
 #include "geoip/client_address.hpp"
 #include "geoip/geo_provider.hpp"
 #include "rules/diagnostic.hpp"
@@ -33,7 +42,7 @@ struct tls_config {
 
 struct origin_config {
     std::string url = "http://127.0.0.1:8000"; // http:// or https://
-    // derived from url by the loader:
+    // derived from url by the loader (not keys):
     bool tls = false;
     std::string host;     // host name or address to connect to
     std::string port;     // "80" / "443" / explicit
@@ -49,7 +58,7 @@ struct origin_config {
 struct client_ip_config {
     std::vector<std::string> trusted_proxies; // CIDR text, as configured
     std::string header = "X-Forwarded-For";
-    geoip::client_address_policy policy;      // compiled from the two above
+    geoip::client_address_policy policy;      // derived: compiled from the two above
     std::string region_header;                // e.g. "X-Geo-Region"; empty = not sent upstream
 };
 
