@@ -1,12 +1,38 @@
 #pragma once
 // PURE streaming HTML transformer that inserts one fragment right after the first real
 // <body ...> open tag (body_start) or right before the last real </body> (body_end).
-// "Real" means what an HTML5 browser sees: never inside a comment, CDATA, <script>, <style>,
-// <textarea>, <title>, or an attribute value. No Asio, no Beast: bytes in, views out.
+// "Real" means what an HTML5 browser sees: never inside a comment (including <!-->, <!--->,
+// bogus comments <!x> <?x> and doctypes), CDATA in SVG/MathML, <script> (with the script-data
+// escaped / double-escaped states), <style>, <textarea>, <title>, <xmp>, <iframe>, <noembed>,
+// <noframes>, <noscript> (scripting enabled), <plaintext>, a <template>, or an attribute value.
+// Tag names are ASCII case-insensitive; <bodyx> is not a body; <body/> is one.
+// No Asio, no Beast: bytes in, views out.
+//
+// Fallback (no real body tag):
+//  - body_start: the browser opens the body implicitly at the first thing that cannot live in
+//    the head: non-whitespace text, a start tag other than html/head/base/basefont/bgsound/
+//    link/meta/noframes/noscript/script/style/template/title/frameset, or an end tag
+//    </body> </html> </br>. The fragment goes right BEFORE that text or tag (so it is the first
+//    thing in the implicit body). A page that never opens a body (head-only, empty, frameset)
+//    gets the fragment appended at the end of the document, where the browser adds it to the
+//    body. Whitespace, comments, the doctype and a UTF-8 BOM never trigger the fallback.
+//  - body_end: no real </body> -> the fragment is appended at the end of the document.
+//  In both cases used_fallback() is true. If the document ends inside an unclosed comment,
+//  script or tag the appended fragment is not rendered (we never change the page's bytes).
+//
+// Bounded memory (held bytes <= max_held, clamped to >= 64):
+//  - body_start holds at most the few bytes of a tag name split across chunks.
+//  - body_end holds everything after a </body> candidate. When the byte at offset
+//    candidate + max_held arrives and no later real </body> was seen, the fragment is committed
+//    before that candidate and the rest streams through untouched; a </body ...> end tag longer
+//    than max_held bytes is never a candidate. Both rules depend only on byte offsets, so the
+//    output is still the same for every split.
 //
 // Output is byte-identical for every split of the same input (tests/unit/html feed it split
-// at every offset; tests/fuzz checks the invariant). Memory is bounded by max_held.
+// at every offset; tests/fuzz checks the invariant). Apart from the fragment, the output is
+// the input.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,20 +54,65 @@ public:
 
     /// End of the body. Flushes what is held; inserts the fragment at the fallback place if it
     /// was not inserted yet (a page without a body tag still gets the notice where a browser
-    /// renders it: after the head, or at the start of the document).
+    /// renders it: see "Fallback" above). Further feed()/finish() calls are no-ops.
     void finish(std::vector<std::string_view>& out);
 
     bool inserted() const noexcept { return inserted_; }
     /// True when the fragment went to a fallback place (no real body tag found): counted.
     bool used_fallback() const noexcept { return fallback_; }
+    /// Bytes currently held back (for metrics and tests); always <= max_held.
+    std::size_t held() const noexcept { return held_.size(); }
 
 private:
-    // implementation state: see injector.cpp
+    enum class st : std::uint8_t;
+
+    const char* scan(const char* p, const char* end);
+    void name_done();
+    void tag_done(const char* gt);
+    void insert_at(std::uint64_t abs);
+    void flush_to(std::uint64_t abs);
+    bool hold_start(std::uint64_t& abs) const noexcept;
+    std::uint64_t at(const char* p) const noexcept {
+        return base_ + static_cast<std::uint64_t>(p - in_.data());
+    }
+    bool name_is(std::string_view n) const noexcept {
+        return name_len_ == n.size() && std::string_view(name_, name_len_) == n;
+    }
+
     std::string fragment_;
     position where_;
     std::size_t max_held_;
     bool inserted_ = false;
     bool fallback_ = false;
+    bool finished_ = false;
+
+    // emission: bytes [0, emitted_) are out; cur_held_ holds [base_ - size, base_) during a
+    // call; held_ collects what is kept for the next call (two buffers keep views valid).
+    std::string held_;
+    std::string cur_held_;
+    std::uint64_t emitted_ = 0;
+    std::uint64_t base_ = 0;
+    std::string_view in_;
+    std::vector<std::string_view>* out_ = nullptr;
+
+    // tokenizer
+    st state_;
+    bool stop_ = false; // scan() returns early so feed() re-evaluates the hold bound
+    bool is_end_ = false;
+    bool self_closing_ = false;
+    bool mismatch_ = false;
+    bool bom_ = true;
+    bool md_cdata_ = false;
+    std::uint8_t match_ = 0;
+    std::uint8_t name_len_ = 0;
+    char name_[16] = {};
+    const char* raw_name_ = "";
+    std::uint8_t raw_len_ = 0;
+    std::uint32_t template_depth_ = 0;
+    std::uint32_t foreign_depth_ = 0;
+    std::uint64_t lt_ = 0; // offset of the '<' of the current tag
+    bool have_cand_ = false;
+    std::uint64_t cand_ = 0; // body_end: offset of the '<' of the last real </body>
 };
 
 } // namespace geogate::html
