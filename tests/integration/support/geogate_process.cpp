@@ -1,0 +1,127 @@
+#include "tests/integration/support/geogate_process.hpp"
+
+#include <arpa/inet.h>
+#include <boost/json.hpp>
+#include <netinet/in.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace geogate::it {
+
+toml_config& toml_config::set(const std::string& table, const std::string& key,
+                              const std::string& raw) {
+    auto t = std::find_if(tables_.begin(), tables_.end(),
+                          [&](const auto& entry) { return entry.first == table; });
+    if (t == tables_.end())
+        t = tables_.insert(tables_.end(), {table, {}});
+    auto k = std::find_if(t->second.begin(), t->second.end(),
+                          [&](const auto& entry) { return entry.first == key; });
+    if (k == t->second.end())
+        t->second.emplace_back(key, raw);
+    else
+        k->second = raw;
+    return *this;
+}
+
+toml_config& toml_config::set_string(const std::string& table, const std::string& key,
+                                     const std::string& value) {
+    std::string quoted = "\"";
+    for (char c : value) {
+        if (c == '"' || c == '\\')
+            quoted += '\\';
+        quoted += c;
+    }
+    return set(table, key, quoted + "\"");
+}
+
+std::string toml_config::text() const {
+    std::string out;
+    for (const auto& [table, keys] : tables_) {
+        if (!table.empty())
+            out += "[" + table + "]\n";
+        for (const auto& [k, v] : keys)
+            out += k + " = " + v + "\n";
+        out += "\n";
+    }
+    return out;
+}
+
+toml_config default_config(const std::string& origin_url) {
+    toml_config c;
+    c.set("listen", "http", "[\"127.0.0.1:0\"]");
+    c.set_string("origin", "url", origin_url);
+    c.set_string("origin", "connect_timeout", "1s");
+    c.set_string("origin", "response_timeout", "3s");
+    c.set("geoip", "databases", "[]");
+    c.set("rules", "files", "[]");
+    c.set_string("limits", "header_timeout", "2s");
+    c.set_string("limits", "keepalive_timeout", "2s");
+    c.set_string("limits", "drain_timeout", "3s");
+    c.set_string("log", "access", "-");
+    return c;
+}
+
+unsigned short listening_port(const std::string& event_log, const std::string& listener) {
+    std::istringstream in(event_log);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("listening") == std::string::npos)
+            continue;
+        boost::system::error_code ec;
+        const auto v = boost::json::parse(line, ec);
+        if (ec || !v.is_object())
+            continue;
+        const auto& o = v.as_object();
+        const auto* event = o.if_contains("event");
+        const auto* name = o.if_contains("listener");
+        const auto* address = o.if_contains("address");
+        if (!event || !name || !address || !event->is_string() || !name->is_string() ||
+            !address->is_string() || event->as_string() != "listening" ||
+            name->as_string() != listener)
+            continue;
+        const std::string a(address->as_string());
+        const auto colon = a.rfind(':');
+        if (colon != std::string::npos)
+            return static_cast<unsigned short>(std::stoi(a.substr(colon + 1)));
+    }
+    return 0;
+}
+
+geogate_process::geogate_process(const toml_config& config, const file_list& files,
+                                 milliseconds start_timeout) {
+    dir_.write("geogate.toml", config.text());
+    std::filesystem::create_directories(dir_.path() / "notices");
+    for (const auto& [path, content] : files)
+        dir_.write(path, content);
+    process_ = std::make_unique<child_process>(
+        std::vector<std::string>{GEOGATE_EXE, "serve", "--config",
+                                 (dir_.path() / "geogate.toml").string()},
+        dir_.path());
+    const bool wants_admin = config.text().find("admin =") != std::string::npos;
+    process_->wait_for_output(
+        true,
+        [&](const std::string& text) -> std::optional<std::string> {
+            const unsigned short http = listening_port(text, "http");
+            const unsigned short admin = wants_admin ? listening_port(text, "admin") : 0;
+            if (http == 0 || (wants_admin && admin == 0))
+                return std::nullopt;
+            port_ = http;
+            admin_port_ = admin;
+            return "ok";
+        },
+        start_timeout);
+}
+
+unsigned short closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd); // never listened: connecting gets RST (ECONNREFUSED)
+    return ntohs(addr.sin_port);
+}
+
+} // namespace geogate::it

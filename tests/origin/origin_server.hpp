@@ -1,0 +1,55 @@
+#pragma once
+// geogate_test_origin: the origin the integration tests put behind geogate. Blocking sockets,
+// one thread per connection, keep-alive and pipelining; it can misbehave at the byte level.
+//
+// Endpoints (GET unless said; HEAD works where a body is served):
+//   /echo                 text/plain dump of what arrived: `connection <id>` (accept order, from
+//                         1), `request <request line>`, one `header <Name>: <value>` per header
+//                         in order as received, `body-length <n>`, `body-sha256 <hex>`.
+//   /fixture/<name>       file <root>/<name>, Content-Type by extension, ETag-free.
+//   /status/<code>        that status, body "status <code>\n" (none for 1xx/204/304).
+//   /chunked?n=&size=     chunked response: n chunks of `size` pattern bytes (pattern.hpp).
+//   /huge?bytes=N         N pattern bytes with Content-Length, written in 64 KiB pieces.
+//   /upload               any method; consumes the body streaming (Content-Length or chunked,
+//                         honours Expect: 100-continue), answers `length <n>\nsha256 <hex>\n`.
+//   /slow-header?ms=      waits ms before the response header.
+//   /slow-body?ms=        Content-Length 10: "hello", waits ms, "world".
+//   /reset-mid-body?bytes=N   Content-Length N (default 100000), N/2 bytes, then RST.
+//   /close-mid-body?bytes=N   same, then a clean FIN.
+//   /bad/<kind>           a broken response, then close. Kinds: cl-te, two-cl, garbage-status,
+//                         negative-length, bad-cl, bad-chunk, nul-header, bare-lf, empty,
+//                         obs-fold.
+//   /gzip/<name>, /br/<name>  fixture <name> with Content-Encoding gzip / br.
+//   /headers?set=Name:Value&set=...  200 carrying those response headers (percent-decoded).
+//   /websocket            Upgrade: websocket handshake (101 + Sec-WebSocket-Accept), then echoes
+//                         every received byte back unchanged until the peer closes.
+//   /_received            text/plain, one request target per line, every request since start
+//                         except /_received and /_connections themselves.
+//   /_connections         number of accepted connections since start.
+//   anything else         with --root, the file under root (/ -> index.html), else 404.
+// Every response has Content-Length or chunked framing; Connection: close is honoured.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace geogate::test {
+
+struct origin_state {
+    std::filesystem::path root; // empty: no files
+    std::atomic<std::uint64_t> connections{0};
+
+    void record(const std::string& target);
+    std::string received_text();
+
+private:
+    std::mutex mutex_;
+    std::vector<std::string> received_;
+};
+
+/// Serves one accepted connection until it closes, then closes fd.
+void serve_connection(int fd, std::uint64_t connection_id, origin_state& state);
+
+} // namespace geogate::test
