@@ -136,8 +136,15 @@ echo "== starting geogate on $HTTP_ADDR (admin $ADMIN_ADDR)"
 "$GEOGATE" serve --config "$CONFIG" 2>"$RUN/geogate.log" &
 gg_pid=$!
 pids+=("$gg_pid")
-wait_for_line "$RUN/geogate.log" '"event":"listening".*"listener":"http"' "$gg_pid" >/dev/null || {
+# The real addresses come from the "listening" events (port 0 in DEMO_HTTP/DEMO_ADMIN works).
+listening_address() { # listener
+    local line
+    line=$(wait_for_line "$RUN/geogate.log" "\"event\":\"listening\".*\"listener\":\"$1\"" "$gg_pid") || return 1
+    sed -n 's/.*"address":"\([^"]*\)".*/\1/p' <<<"$line"
+}
+HTTP_ADDR=$(listening_address http) || {
     echo "run.sh: geogate did not start:" >&2; cat "$RUN/geogate.log" >&2; exit 1; }
+ADMIN_ADDR=$(listening_address admin) || echo "run.sh: no admin listener event (admin endpoints may be off)" >&2
 
 # --- 5. example readers, looked up in the database we just fetched ------------------------------
 # region_of IP -> "CC" or "CC/<subdivision name or code>" from the first database that knows it.
