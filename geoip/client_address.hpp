@@ -2,7 +2,6 @@
 // Who the client is. PURE: the TCP peer, a forwarding header and the trusted CIDRs give the
 // address geogate looks up. Headers from untrusted peers are ignored. Garbage gives nullopt.
 #include <boost/asio/ip/address.hpp>
-
 #include <optional>
 #include <span>
 #include <string>

@@ -1,15 +1,20 @@
 #pragma once
 // The GeoIP databases of one configuration: a city/country database (or one per address
 // family) and an optional Anonymous-IP database. An immutable snapshot; lookups are
-// thread-safe and noexcept. A reload builds a new provider and swaps the shared_ptr.
+// thread-safe and noexcept. A reload builds a new provider and swaps the shared_ptr; requests
+// in flight keep the old one (and its mappings) alive until they finish.
+//
+// Live updates: each file's identity (device, inode, size, mtime) is recorded at open.
+// changed_on_disk() stats the paths again; the proxy's reloader polls it, opens a new
+// provider when it says true, and keeps the old provider if the new one fails to open.
+#include "geoip/database_info.hpp"
 #include "geoip/location.hpp"
 
-#include <boost/asio/ip/address.hpp>
-
 #include <atomic>
-#include <chrono>
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,39 +22,58 @@ namespace geogate::geoip {
 
 class mmdb_database;
 
-struct database_info {
-    std::string path;
-    std::string database_type;    // metadata database_type, e.g. "GeoIP2-City", "DBIP-City-Lite"
-    std::uint64_t build_epoch = 0; // metadata build_epoch (seconds since 1970)
-    unsigned ip_version = 6;
-};
-
 struct geo_config {
-    std::vector<std::string> databases;  // city/country databases; IPv4-only / IPv6-only picked by family
-    std::string anonymous_ip_database;   // optional
+    std::vector<std::string>
+        databases; // city/country databases; IPv4-only / IPv6-only picked by family
+    std::string anonymous_ip_database; // optional
 };
 
 class geo_provider {
 public:
-    /// Opens every database. On failure returns nullptr and sets `error` to a clear message
-    /// naming the file ("GeoIP database /x/y.mmdb: invalid metadata ..."). A provider with no
-    /// databases at all is valid: every lookup then says unknown.
+    /// Opens and verifies every database. On failure returns nullptr and sets `error` to a
+    /// clear message naming the file ("GeoIP database /x/y.mmdb: corrupt: ..."). A provider
+    /// with no databases at all is valid: every lookup then says unknown.
     static std::shared_ptr<const geo_provider> open(const geo_config& cfg, std::string& error);
 
-    /// The region of one client address. `addr` nullopt gives has_address=false.
-    /// Never throws; a lookup error gives found=false and counts in lookup_errors().
+    /// The region of one client address (IPv4-mapped IPv6 looked up as IPv4). An IPv4
+    /// address is looked up in the IPv4-only databases first, then in the IPv6 ones; an IPv6
+    /// address only in the IPv6 ones; the first database with a record answers. Both
+    /// schemas (GeoIP2 and flat) are normalised by normalise_region (region_names.hpp).
+    /// found=false when no record has a country or subdivision. Never throws; a lookup
+    /// error gives found=false and counts in lookup_errors().
     location lookup(const boost::asio::ip::address& addr) const noexcept;
+    /// nullopt (no usable client address) gives has_address=false.
+    location lookup(const std::optional<boost::asio::ip::address>& addr) const noexcept;
 
+    /// Every database opened, city/country ones first in configuration order, then the
+    /// Anonymous-IP one.
     const std::vector<database_info>& databases() const noexcept { return info_; }
-    std::uint64_t lookup_errors() const noexcept { return lookup_errors_.load(std::memory_order_relaxed); }
+    std::uint64_t lookup_errors() const noexcept {
+        return lookup_errors_.load(std::memory_order_relaxed);
+    }
+
+    /// True when any database file now has another identity than at open (replaced, rewritten
+    /// or gone). Costs one stat(2) per file.
+    bool changed_on_disk() const noexcept;
 
     ~geo_provider();
     geo_provider(const geo_provider&) = delete;
     geo_provider& operator=(const geo_provider&) = delete;
 
 private:
+    enum class schema : std::uint8_t { geoip2, flat, probe };
+    struct city_db {
+        std::shared_ptr<const mmdb_database> db;
+        schema kind = schema::probe;
+    };
+
     geo_provider();
-    std::vector<std::shared_ptr<const mmdb_database>> city_;
+    bool read_region(const city_db& c, std::uint32_t offset, location& out) const noexcept;
+    void read_anonymizer(const boost::asio::ip::address& a, location& out) const noexcept;
+
+    std::vector<city_db> city_;
+    std::vector<const city_db*> v4_order_; // IPv4-only databases, then IPv6 ones
+    std::vector<const city_db*> v6_order_; // IPv6 databases
     std::shared_ptr<const mmdb_database> anonymous_;
     std::vector<database_info> info_;
     mutable std::atomic<std::uint64_t> lookup_errors_{0};

@@ -17,7 +17,9 @@ struct anonymizer_flags {
     bool hosting = false;   // is_hosting_provider
     bool proxy = false;     // is_public_proxy
     bool residential_proxy = false;
-    bool any() const noexcept { return anonymous || vpn || tor || hosting || proxy || residential_proxy; }
+    bool any() const noexcept {
+        return anonymous || vpn || tor || hosting || proxy || residential_proxy;
+    }
 };
 
 struct location {

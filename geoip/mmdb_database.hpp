@@ -1,0 +1,59 @@
+#pragma once
+// One MaxMind DB file, opened in mmap mode and verified (see mmdb_verify.hpp) before use.
+// RAII over MMDB_s; this pair is the only place that includes maxminddb.h. Immutable after
+// open, so lookups from many threads are safe. Values are read by path and returned as
+// views into the mapping: copy them out before the database can go away.
+#include "geoip/database_info.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace geogate::geoip {
+
+class mmdb_database {
+public:
+    /// A found record: where its data starts. Only meaningful with the database it came from.
+    struct entry {
+        std::uint32_t offset = 0;
+    };
+
+    enum class status { found, not_found, error };
+
+    /// Opens, checks metadata (ip_version, record size, build_epoch) and verifies the whole
+    /// file. nullptr and `error` = "GeoIP database /x.mmdb: <what is wrong>" on failure.
+    static std::unique_ptr<mmdb_database> open(const std::string& path,
+                                               std::string& error) noexcept;
+
+    ~mmdb_database();
+    mmdb_database(const mmdb_database&) = delete;
+    mmdb_database& operator=(const mmdb_database&) = delete;
+
+    const database_info& info() const noexcept { return info_; }
+
+    /// Searches the tree for `a` (IPv4-mapped IPv6 searched as IPv4). An IPv6 address in an
+    /// IPv4-only database is not_found. gai_error, then mmdb_error, then found_entry.
+    status find(const boost::asio::ip::address& a, entry& out) const noexcept;
+
+    /// The UTF-8 string at `path` below the entry ("country", "iso_code"; array indexes as
+    /// decimal strings). found with the value, not_found when absent or not a string.
+    status get_string(const entry& e, std::initializer_list<const char*> path,
+                      std::string_view& out) const noexcept;
+    /// The boolean at `path`; not_found when absent or not a boolean.
+    status get_bool(const entry& e, std::initializer_list<const char*> path,
+                    bool& out) const noexcept;
+    /// The number of elements of the array at `path`; not_found when absent or not an array.
+    status get_array_size(const entry& e, std::initializer_list<const char*> path,
+                          std::uint32_t& out) const noexcept;
+
+private:
+    struct impl;
+    explicit mmdb_database(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+    database_info info_;
+};
+
+} // namespace geogate::geoip
