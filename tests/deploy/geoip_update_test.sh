@@ -7,6 +7,7 @@ set -uo pipefail
 SRC=$1 SHARED=$2
 UPDATE=$SRC/deploy/geoip-update.sh
 DATA=$SHARED/testdata/maxmind-db/test-data
+[ -r "$DATA/GeoIP2-Country-Test.mmdb" ] || { echo "FAIL: no MaxMind test data in $DATA"; exit 1; }
 T=$(mktemp -d /tmp/geogate-geoip-update.XXXXXX)
 hup_pid=""
 cleanup() { [ -n "$hup_pid" ] && kill "$hup_pid" 2>/dev/null; rm -rf "$T"; }
@@ -54,8 +55,8 @@ leftover=$(find "$T/db" -name '.update.*' | wc -l)
 if [ "$leftover" = 0 ]; then ok "no temporary files left"; else bad "$leftover temporary files left"; fi
 
 # Two swaps happened (first install and update): two SIGHUPs, none for the no-ops and failures.
-for _ in $(seq 1 50); do [ "$(wc -l <"$T/hups" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
-hups=$(wc -l <"$T/hups" 2>/dev/null || echo 0)
+for _ in $(seq 1 50); do [ "$(cat "$T/hups" 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
+hups=$(cat "$T/hups" 2>/dev/null | wc -l)
 if [ "$hups" = 2 ]; then ok "SIGHUP after each swap only"; else bad "$hups SIGHUPs, expected 2"; fi
 
 echo "$pass passed, $fail failed"
