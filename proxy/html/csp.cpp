@@ -146,8 +146,9 @@ std::string amend_policy(const policy& p, std::string_view hash) {
         if (!out.empty())
             out += ' ';
         out += "style-src";
+        // 'unsafe-inline' is inert here (the list has a nonce or hash): not copied
         for (auto s : d->sources)
-            if (lower(s) != "'none'") {
+            if (lower(s) != "'none'" && lower(s) != "'unsafe-inline'") {
                 out += ' ';
                 out += s;
             }

@@ -46,6 +46,9 @@ TEST_CASE("one policy: the hash goes where the <style> element is governed") {
         {"script-src 'self'; img-src *", "script-src 'self'; img-src *"},
         {"style-src 'unsafe-inline'; style-src 'self'",
          "style-src 'unsafe-inline'; style-src 'self'"},
+        {"default-src 'self' 'unsafe-inline' 'sha256-x='",
+         "default-src 'self' 'unsafe-inline' 'sha256-x='; style-src 'self' 'sha256-x=' "
+         "'sha256-AbC='"},
         {"default-src https: 'unsafe-eval'",
          "default-src https: 'unsafe-eval'; style-src https: 'unsafe-eval' 'sha256-AbC='"},
         {"style-src 'self', default-src 'none'",
