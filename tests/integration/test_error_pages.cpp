@@ -15,7 +15,7 @@ void check_page(const http_response& res, int status, const std::string& origin_
     CHECK(res.body.size() < 2048);
     CHECK(res.body.find("<html") != std::string::npos);
     CHECK(res.body.find(std::to_string(status)) != std::string::npos);
-    for (const std::string secret :
+    for (const std::string& secret :
          {std::string("127.0.0.1"), ":" + origin_port, std::string("boost"), std::string("asio"),
           std::string("beast"), std::string("errno"), std::string("refused"), std::string("std::"),
           std::string("/tmp/"), std::string("geogate.toml"), std::string("system:")}) {

@@ -68,7 +68,7 @@ TEST_CASE("idle upstream connections are reused across clients") {
 TEST_CASE("Connection: close and HTTP/1.0 end the client connection after the response") {
     stack s;
     REQUIRE(s.proxy.started());
-    for (const std::string req :
+    for (const std::string& req :
          {get_request("/echo?close", "Connection: close\r\n"),
           std::string("GET /echo?http10 HTTP/1.0\r\nHost: site.test\r\n\r\n")}) {
         CAPTURE(req);
