@@ -5,6 +5,7 @@
 #include "rules/rule_set.hpp"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,21 +22,37 @@ struct request_view {
 
 struct decision {
     action act = action::pass;
-    const rule* matched = nullptr;   // nullptr: no rule matched, default pass
-    const mirror* target = nullptr;  // redirect: the chosen mirror (nullptr: every mirror down -> pass)
+    const rule* matched = nullptr; // nullptr: no rule matched, default pass
+    const mirror* target =
+        nullptr; // redirect: the chosen mirror (nullptr: every mirror down -> pass)
 };
 
 /// Why one rule did or did not match; filled only when a trace is passed.
 struct rule_trace {
     const rule* r = nullptr;
     bool matched = false;
-    std::string_view reason; // static text: "region RU not in rule", "path /x not under /news/", ...
+    std::string_view
+        reason; // static text: "region RU not in rule", "path /x not under /news/", ...
 };
 
+/// Matching, in order: regions (see region_matcher), except_regions, hosts (exact, or
+/// "*.example.com" for subdomains only, never example.com itself; a trailing dot on the request
+/// host is ignored), paths (segment-aware prefixes: "/news" matches "/news" and "/news/a" but not
+/// "/newsletter"; "/news/" and "/" are plain prefixes; %XX in the request path is decoded before
+/// comparing, so "/%6Eews" is under "/news"; dot segments are NOT resolved: the caller must pass
+/// a normalised path), except_paths, methods (exact, upper-case), user_agents and
+/// except_user_agents (case-insensitive substrings). For redirects the mirror is chosen by
+/// rendezvous hashing of client_key over the mirrors not down: stable per client, and only the
+/// clients of a mirror that goes down move.
+/// Cost: with the index built (the loader does), only rules whose regions can match `where`
+/// are checked; measured ~N ns with 1,000 rules (tests/bench/rules).
 /// First matching rule wins; no match is pass. A redirect whose request Host is one of the
 /// rule's mirrors does not match (no loops); a redirect whose mirrors are all down falls through
 /// to the next rule. `trace`, when given, receives one entry per rule considered.
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
                 std::vector<rule_trace>* trace = nullptr) noexcept;
+
+/// The Location of a redirect: mirror base + the request's path and query, unchanged.
+std::string redirect_location(const mirror& m, std::string_view path_and_query);
 
 } // namespace geogate::rules

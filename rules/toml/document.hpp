@@ -17,9 +17,10 @@ namespace geogate::toml {
 struct node {
     enum class kind : std::uint8_t { table, array, string, integer, floating, boolean, date_time };
     kind type = kind::table;
-    source_position where;
-    std::string key;            // key in the parent table; empty for array elements and the root
-    std::string text;           // string value; date/time values as their RFC 3339 text
+    source_position where;     // where the value starts
+    source_position key_where; // where its key starts (table entries); else == where
+    std::string key;           // key in the parent table; empty for array elements and the root
+    std::string text;          // string value; date/time values as their RFC 3339 text
     std::int64_t integer = 0;
     double floating = 0;
     bool boolean = false;
@@ -38,9 +39,26 @@ struct parse_result {
     diagnostic error;         // set when !root: file:line:column and toml++'s description
 };
 
+/// Limits for one isolated parse. The defaults suit rule and config files.
+struct parse_limits {
+    std::size_t max_input_bytes = 4u << 20;         // larger files are refused before parsing
+    std::size_t max_output_bytes = 64u << 20;       // serialised tree larger than this: refused
+    unsigned cpu_seconds = 5;                       // RLIMIT_CPU of the child
+    std::uint64_t address_space_bytes = 1ull << 30; // RLIMIT_AS of the child (skipped under ASan)
+    int timeout_ms = 10000;                         // wall clock; then the child is SIGKILLed
+};
+
 /// Parses one file in an isolated child process. Errors name the file and position.
-parse_result parse_file_isolated(const std::string& path);
+/// How it is isolated (and why fork without exec is safe in a multi-threaded proxy) is
+/// explained at the top of isolated_parser.cpp. Never throws except std::bad_alloc.
+parse_result parse_file_isolated(const std::string& path, const parse_limits& limits = {});
 /// Same for text already in memory; `source_name` is what diagnostics call the file.
-parse_result parse_text_isolated(std::string_view text, std::string_view source_name);
+parse_result parse_text_isolated(std::string_view text, std::string_view source_name,
+                                 const parse_limits& limits = {});
+
+/// The wire format between child and parent (exposed for tests and the fuzzer): a node tree
+/// to bytes and back. decode() checks every length and the nesting depth; nullopt on garbage.
+std::string encode(const node& root);
+std::optional<node> decode(std::string_view bytes);
 
 } // namespace geogate::toml

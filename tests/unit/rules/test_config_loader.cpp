@@ -1,0 +1,179 @@
+// load_config(): defaults, derived fields, relative paths, and file:line:column errors.
+#include "proxy/config.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace geogate;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_config {
+    fs::path dir;
+    fs::path file;
+    explicit temp_config(const std::string& text) {
+        static int n = 0;
+        dir = fs::temp_directory_path() /
+              ("geogate-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+        fs::create_directories(dir);
+        file = dir / "geogate.toml";
+        std::ofstream(file) << text;
+    }
+    ~temp_config() { fs::remove_all(dir); }
+};
+
+std::string all(const diagnostics& d) {
+    std::string s;
+    for (const auto& x : d)
+        s += x.to_string() + "\n";
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("config: a full file loads with derived fields and absolute paths") {
+    temp_config t(R"(threads = 4
+[listen]
+http = ["127.0.0.1:0", "[::1]:8080"]
+https = ["0.0.0.0:8443"]
+admin = "127.0.0.1:9090"
+[tls]
+certificate = "tls/cert.pem"
+private_key = "/etc/key.pem"
+hsts_max_age = "1h"
+[origin]
+url = "https://Origin.Example:8443/base/"
+connect_timeout = "250ms"
+preserve_host = false
+[client_ip]
+trusted_proxies = ["127.0.0.0/8", "::1"]
+header = "Forwarded"
+region_header = "X-Geo-Region"
+[geoip]
+databases = ["db/city.mmdb"]
+[rules]
+files = ["rules/*.toml"]
+[notices]
+require_approval = false
+[limits]
+max_header_bytes = "64KiB"
+max_body_bytes = 1048576
+header_timeout = "5s"
+[cache]
+shared_cache_keys_on_variant = true
+[log]
+access = "logs/access.log"
+client_ip = "none"
+[reload]
+watch_files = true
+watch_interval = "1m"
+)");
+    diagnostics d;
+    auto c = load_config(t.file, d);
+    INFO(all(d));
+    REQUIRE(c);
+    CHECK(d.empty());
+    CHECK(c->threads == 4);
+    CHECK(c->listen.http.size() == 2);
+    REQUIRE(c->tls);
+    CHECK(c->tls->certificates.at(0).certificate == (t.dir / "tls/cert.pem").string());
+    CHECK(c->tls->certificates.at(0).private_key == "/etc/key.pem");
+    CHECK(c->tls->hsts_max_age == std::chrono::seconds(3600));
+    CHECK(c->origin.tls);
+    CHECK(c->origin.host == "origin.example");
+    CHECK(c->origin.port == "8443");
+    CHECK(c->origin.base_path == "/base");
+    CHECK(c->origin.host_header == "origin.example:8443");
+    CHECK_FALSE(c->origin.preserve_host);
+    CHECK(c->origin.connect_timeout == std::chrono::milliseconds(250));
+    CHECK(c->client_ip.policy.trusted_proxies.size() == 2);
+    CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::forwarded);
+    CHECK(c->client_ip.region_header == "X-Geo-Region");
+    CHECK(c->geoip.databases.at(0) == (t.dir / "db/city.mmdb").string());
+    CHECK(c->rule_files.at(0) == (t.dir / "rules/*.toml").string());
+    CHECK(c->notices.dir == (t.dir / "notices").string());
+    CHECK_FALSE(c->notices.require_approval);
+    CHECK(c->limits.max_header_bytes == 65536);
+    CHECK(c->limits.max_body_bytes == 1048576);
+    CHECK(c->limits.header_timeout == std::chrono::milliseconds(5000));
+    CHECK(c->cache.shared_cache_keys_on_variant);
+    CHECK(c->log.access == (t.dir / "logs/access.log").string());
+    CHECK(c->log.client_ip == "none");
+    CHECK(c->log.error == "-");
+    CHECK(c->reload.watch_interval == std::chrono::milliseconds(60000));
+    CHECK(c->base_dir == t.dir);
+}
+
+TEST_CASE("config: defaults for a minimal file") {
+    temp_config t("[listen]\nhttp = [\"127.0.0.1:8080\"]\n");
+    diagnostics d;
+    auto c = load_config(t.file, d);
+    INFO(all(d));
+    REQUIRE(c);
+    CHECK(c->origin.host == "127.0.0.1");
+    CHECK(c->origin.port == "8000");
+    CHECK(c->origin.host_header == "127.0.0.1:8000");
+    CHECK(c->origin.base_path.empty());
+    CHECK(c->log.client_ip == "truncate");
+    CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::x_forwarded_for);
+}
+
+TEST_CASE("config: every mistake is reported at file:line:column") {
+    struct row {
+        const char* what;
+        std::string text;
+        std::uint32_t line, column;
+        const char* message_part;
+    };
+    const std::string L = "[listen]\nhttp = [\"127.0.0.1:8080\"]\n";
+    const row rows[] = {
+        {"unknown table", L + "[orign]\nurl = \"http://x\"\n", 3, 2, "unknown key 'orign'"},
+        {"unknown key", L + "[origin]\nulr = \"http://x\"\n", 4, 1,
+         "unknown key 'ulr' in [origin]"},
+        {"bad listen address", "[listen]\nhttp = [\"localhost:80\"]\n", 2, 9,
+         "expected a listen address"},
+        {"https without tls", "[listen]\nhttps = [\"0.0.0.0:8443\"]\n", 2, 9, "needs a [tls]"},
+        {"origin scheme", L + "[origin]\nurl = \"ftp://x\"\n", 4, 7,
+         "expected an http:// or https://"},
+        {"origin userinfo", L + "[origin]\nurl = \"http://u@x\"\n", 4, 7, "without user"},
+        {"duration", L + "[origin]\nconnect_timeout = 2\n", 4, 19, "expected a duration"},
+        {"zero duration", L + "[limits]\nheader_timeout = \"0s\"\n", 4, 18, "above zero"},
+        {"size", L + "[limits]\nmax_header_bytes = \"lots\"\n", 4, 20, "expected a size"},
+        {"cidr", L + "[client_ip]\ntrusted_proxies = [\"10.0.0.0/33\"]\n", 4, 20,
+         "expected an address or CIDR"},
+        {"log.client_ip", L + "[log]\nclient_ip = \"partial\"\n", 4, 13,
+         "expected log.client_ip \"truncate\", \"full\" or \"none\""},
+        {"threads type", "threads = \"4\"\n" + L, 1, 11, "expected integer for key 'threads'"},
+        {"tls without key", L + "[tls]\ncertificate = \"c.pem\"\n", 3, 1,
+         "needs both certificate and private_key"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        temp_config t(r.text);
+        diagnostics d;
+        auto c = load_config(t.file, d);
+        INFO(all(d));
+        CHECK_FALSE(c);
+        bool found = false;
+        for (const auto& x : d)
+            if (x.file == t.file.string() && x.where.line == r.line && x.where.column == r.column &&
+                x.message.find(r.message_part) != std::string::npos)
+                found = true;
+        CHECK(found);
+    }
+}
+
+TEST_CASE("config: a syntax error or a missing file is one clear diagnostic") {
+    temp_config t("[listen\nhttp = 1\n");
+    diagnostics d;
+    CHECK_FALSE(load_config(t.file, d));
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].where.line == 1);
+    diagnostics d2;
+    CHECK_FALSE(load_config("/nonexistent/geogate.toml", d2));
+    REQUIRE(d2.size() == 1);
+    CHECK(d2[0].message.find("cannot open") != std::string::npos);
+}
