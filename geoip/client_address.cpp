@@ -114,18 +114,6 @@ struct node {
     std::optional<address> addr;
 };
 
-bool split_x_forwarded_for(std::string_view line, std::vector<node>& out) {
-    while (true) {
-        auto comma = line.find(',');
-        auto element = trim_ows(line.substr(0, comma));
-        if (!element.empty()) // RFC 9110 5.6.1: empty list elements are ignored
-            out.push_back(node{parse_node(element)});
-        if (comma == line.npos)
-            return true;
-        line.remove_prefix(comma + 1);
-    }
-}
-
 bool is_tchar(char c) noexcept {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
@@ -286,15 +274,36 @@ resolve_client_address(const boost::asio::ip::address& peer,
         return parse_node(header_values.front());
     }
 
+    if (policy.kind == forwarding_header_kind::x_forwarded_for) {
+        // Right to left without collecting: no quotes in X-Forwarded-For, so the commas are
+        // the element boundaries. The hot path of every proxied request: no allocation.
+        std::optional<address> leftmost;
+        for (auto line = header_values.rbegin(); line != header_values.rend(); ++line) {
+            std::string_view rest = *line;
+            while (true) {
+                const auto comma = rest.rfind(',');
+                const auto element = trim_ows(comma == rest.npos ? rest : rest.substr(comma + 1));
+                if (!element.empty()) { // RFC 9110 5.6.1: empty list elements are ignored
+                    auto a = parse_node(element);
+                    if (!a)
+                        return std::nullopt;
+                    if (!policy.is_trusted(*a))
+                        return a;
+                    leftmost = a;
+                }
+                if (comma == rest.npos)
+                    break;
+                rest = rest.substr(0, comma);
+            }
+        }
+        return leftmost; // every hop is one of ours: the leftmost; none at all: nullopt
+    }
+
     try {
         std::vector<node> nodes;
         nodes.reserve(8);
-        for (auto line : header_values) {
-            if (policy.kind == forwarding_header_kind::x_forwarded_for)
-                split_x_forwarded_for(line, nodes);
-            else
-                split_forwarded(line, nodes);
-        }
+        for (auto line : header_values)
+            split_forwarded(line, nodes);
         if (nodes.empty())
             return std::nullopt; // the header is there but says nothing usable
         for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {

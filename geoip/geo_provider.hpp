@@ -61,10 +61,8 @@ public:
     geo_provider& operator=(const geo_provider&) = delete;
 
 private:
-    enum class schema : std::uint8_t { geoip2, flat, probe };
     struct city_db {
         std::shared_ptr<const mmdb_database> db;
-        schema kind = schema::probe;
     };
 
     geo_provider();

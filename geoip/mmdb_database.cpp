@@ -2,7 +2,6 @@
 
 #include "geoip/mmdb_verify.hpp"
 
-#include <array>
 #include <cstring>
 #include <maxminddb.h>
 #include <netinet/in.h>
@@ -13,19 +12,6 @@ namespace {
 
 constexpr std::uint64_t max_build_epoch = 253402300799; // 9999-12-31: beyond is corrupt
 constexpr std::size_t marker_size = 14;                 // "\xAB\xCD\xEFMaxMind.com"
-constexpr std::size_t max_path = 8;
-
-// Fills a NULL-terminated path for MMDB_aget_value; false when too long.
-bool make_path(std::initializer_list<const char*> path,
-               std::array<const char*, max_path + 1>& out) {
-    if (path.size() > max_path)
-        return false;
-    std::size_t i = 0;
-    for (const char* p : path)
-        out[i++] = p;
-    out[i] = nullptr;
-    return true;
-}
 
 } // namespace
 
@@ -87,6 +73,8 @@ std::unique_ptr<mmdb_database> mmdb_database::open(const std::string& path,
             db->info_.build_epoch = md.build_epoch;
             db->info_.ip_version = md.ip_version;
             db->info_.identity = after;
+            const std::size_t data_start = std::size_t{md.node_count} * md.record_size / 4 + 16;
+            db->data_ = layout.file.subspan(data_start, layout.metadata_marker_offset - data_start);
             return db;
         }
         return fail("the file kept changing while being opened");
@@ -126,58 +114,6 @@ mmdb_database::status mmdb_database::find(const boost::asio::ip::address& a,
         return status::not_found;
     out.offset = r.entry.offset;
     return status::found;
-}
-
-namespace {
-
-// MMDB_aget_value on a copy of the entry. found only with data of `type`.
-mmdb_database::status get(const MMDB_s& mmdb, std::uint32_t offset,
-                          std::initializer_list<const char*> path, std::uint32_t type,
-                          MMDB_entry_data_s& data) noexcept {
-    std::array<const char*, max_path + 1> p{};
-    if (!make_path(path, p))
-        return mmdb_database::status::error;
-    MMDB_entry_s e{&mmdb, offset};
-    const int rc = MMDB_aget_value(&e, &data, p.data());
-    if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR || rc == MMDB_INVALID_LOOKUP_PATH_ERROR)
-        return mmdb_database::status::not_found;
-    if (rc != MMDB_SUCCESS)
-        return mmdb_database::status::error;
-    if (!data.has_data || data.type != type)
-        return mmdb_database::status::not_found;
-    return mmdb_database::status::found;
-}
-
-} // namespace
-
-mmdb_database::status mmdb_database::get_string(const entry& e,
-                                                std::initializer_list<const char*> path,
-                                                std::string_view& out) const noexcept {
-    MMDB_entry_data_s d{};
-    auto s = get(impl_->mmdb, e.offset, path, MMDB_DATA_TYPE_UTF8_STRING, d);
-    if (s == status::found)
-        out = std::string_view(d.utf8_string, d.data_size);
-    return s;
-}
-
-mmdb_database::status mmdb_database::get_bool(const entry& e,
-                                              std::initializer_list<const char*> path,
-                                              bool& out) const noexcept {
-    MMDB_entry_data_s d{};
-    auto s = get(impl_->mmdb, e.offset, path, MMDB_DATA_TYPE_BOOLEAN, d);
-    if (s == status::found)
-        out = d.boolean;
-    return s;
-}
-
-mmdb_database::status mmdb_database::get_array_size(const entry& e,
-                                                    std::initializer_list<const char*> path,
-                                                    std::uint32_t& out) const noexcept {
-    MMDB_entry_data_s d{};
-    auto s = get(impl_->mmdb, e.offset, path, MMDB_DATA_TYPE_ARRAY, d);
-    if (s == status::found)
-        out = d.data_size;
-    return s;
 }
 
 } // namespace geogate::geoip

@@ -1,14 +1,14 @@
 #pragma once
 // One MaxMind DB file, opened in mmap mode and verified (see mmdb_verify.hpp) before use.
 // RAII over MMDB_s; this pair is the only place that includes maxminddb.h. Immutable after
-// open, so lookups from many threads are safe. Values are read by path and returned as
-// views into the mapping: copy them out before the database can go away.
+// open, so lookups from many threads are safe. Records are read with mmdb_record.hpp from
+// data_section(), as views into the mapping: copy them out before the database can go away.
 #include "geoip/database_info.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,22 +38,16 @@ public:
     /// IPv4-only database is not_found. gai_error, then mmdb_error, then found_entry.
     status find(const boost::asio::ip::address& a, entry& out) const noexcept;
 
-    /// The UTF-8 string at `path` below the entry ("country", "iso_code"; array indexes as
-    /// decimal strings). found with the value, not_found when absent or not a string.
-    status get_string(const entry& e, std::initializer_list<const char*> path,
-                      std::string_view& out) const noexcept;
-    /// The boolean at `path`; not_found when absent or not a boolean.
-    status get_bool(const entry& e, std::initializer_list<const char*> path,
-                    bool& out) const noexcept;
-    /// The number of elements of the array at `path`; not_found when absent or not an array.
-    status get_array_size(const entry& e, std::initializer_list<const char*> path,
-                          std::uint32_t& out) const noexcept;
+    /// The verified data section (what find()'s entry offsets are relative to), for the
+    /// record reader (mmdb_record.hpp). Valid while this database lives.
+    std::span<const std::uint8_t> data_section() const noexcept { return data_; }
 
 private:
     struct impl;
     explicit mmdb_database(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;
     database_info info_;
+    std::span<const std::uint8_t> data_;
 };
 
 } // namespace geogate::geoip

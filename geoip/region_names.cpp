@@ -218,29 +218,29 @@ constexpr entry table[] = {
 };
 
 // Words that say what kind of region it is, not which one.
-constexpr std::string_view
-    generic_words[] = {"oblast",
-                       "oblast",
-                       "kray",
-                       "krai",
-                       "republic",
-                       "respublika",
-                       "autonomous",
-                       "avtonomna",
-                       "city",
-                       "of",
-                       "the",
-                       "region",
-                       "territory",
-                       "peoples",
-                       "people",
-                       "okrug",
-                       "gorod",
-                       "misto",
-                       "\xd0\xbe\xd0\xb1\xd0\xbb\xd0\xb0\xd1\x81\xd1\x82\xd1\x8c", // область
-                       "\xd1\x80\xd0\xb5\xd1\x81\xd0\xbf\xd1\x83\xd0\xb1\xd0\xbb\xd0\xb8\xd0\xba"
-                       "\xd0\xb0",                                  // республика
-                       "\xd0\xb3\xd0\xbe\xd1\x80\xd0\xbe\xd0\xb4"}; // город
+constexpr std::string_view generic_words[] = {
+    "oblast",
+    "oblast",
+    "kray",
+    "krai",
+    "republic",
+    "respublika",
+    "autonomous",
+    "avtonomna",
+    "city",
+    "of",
+    "the",
+    "region",
+    "territory",
+    "peoples",
+    "people",
+    "okrug",
+    "gorod",
+    "misto",
+    "\xd0\xbe\xd0\xb1\xd0\xbb\xd0\xb0\xd1\x81\xd1\x82\xd1\x8c", // область
+    "\xd1\x80\xd0\xb5\xd1\x81\xd0\xbf\xd1\x83\xd0\xb1\xd0\xbb\xd0\xb8\xd0\xba"
+    "\xd0\xb0",                                  // республика
+    "\xd0\xb3\xd0\xbe\xd1\x80\xd0\xbe\xd0\xb4"}; // город
 
 constexpr std::size_t max_name = 96;
 
