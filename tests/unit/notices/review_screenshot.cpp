@@ -1,0 +1,80 @@
+// Renders the review sheet of deploy/example in headless Chromium and keeps a screenshot
+// (review.png, beside this test's binary) as a test artefact. Exit 77 (ctest: skipped) when
+// chromium is not installed; bounded by `timeout`.
+#include "rules/notices/notice_catalog.hpp"
+#include "rules/notices/review_sheet.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace geogate;
+
+int main(int argc, char** argv) {
+    const char* chromium = nullptr;
+    for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
+        if (::access(c, X_OK) == 0)
+            chromium = c;
+    if (!chromium) {
+        std::cout << "SKIPPED: chromium is not installed (apt-get install -y chromium)\n";
+        return 77;
+    }
+    fs::path out_dir = argc > 1 ? fs::path(argv[1]) : fs::current_path();
+    fs::path sheet = out_dir / "review.html", png = out_dir / "review.png";
+    fs::path profile = out_dir / "chromium-profile";
+
+    diagnostics d;
+    auto catalog = notices::notice_catalog::load(
+        std::string(GEOGATE_SOURCE_DIR) + "/deploy/example/notices", true, d);
+    if (!catalog) {
+        for (const auto& x : d)
+            std::cerr << x.file << ": " << x.message << "\n";
+        return 1;
+    }
+    // The example's rule, as deploy/example/rules/10-undesirable-org.toml says it.
+    rules::rule_set rs;
+    rules::rule r;
+    r.name = "undesirable-org-notice";
+    r.file = "rules/10-undesirable-org.toml";
+    r.where = {10, 1};
+    r.regions.countries = {"RU"};
+    r.regions.subdivisions = {"UA-09", "UA-14", "UA-23", "UA-40", "UA-43", "UA-65"};
+    r.paths = {"/"};
+    r.act = rules::action::notice;
+    r.notice = "undesirable-organization";
+    rs.rules.push_back(r);
+    {
+        std::ofstream f(sheet, std::ios::trunc);
+        notices::write_review_sheet(*catalog, rs, catalog->approvals(), f);
+    }
+    fs::remove(png);
+    fs::remove_all(profile);
+    std::string cmd = "timeout 90 " + std::string(chromium) +
+                      " --headless --no-sandbox --disable-gpu --disable-background-networking"
+                      " --disable-component-update --no-first-run --disable-dev-shm-usage"
+                      " --user-data-dir=" +
+                      profile.string() + " --screenshot=" + png.string() +
+                      " --window-size=1280,2000 file://" + sheet.string() + " >/dev/null 2>&1";
+    int rc = std::system(cmd.c_str());
+    fs::remove_all(profile);
+    std::error_code ec;
+    auto size = fs::file_size(png, ec);
+    if (ec || size < 20000) {
+        std::cerr << "no usable screenshot (chromium exit " << rc << ", " << (ec ? 0 : size)
+                  << " bytes)\n";
+        return 1;
+    }
+    std::ifstream in(png, std::ios::binary);
+    char magic[8] = {};
+    in.read(magic, 8);
+    if (std::string(magic, 4) != "\x89PNG") {
+        std::cerr << "screenshot is not a PNG\n";
+        return 1;
+    }
+    std::cout << "screenshot: " << png << " (" << size << " bytes)\n";
+    return 0;
+}
