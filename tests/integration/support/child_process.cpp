@@ -26,8 +26,24 @@ child_process::child_process(std::vector<std::string> argv, std::filesystem::pat
     posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addchdir_np(&fa, dir_.c_str());
+    // Under ASan a large quarantine of freed blocks would look like buffered bodies to the
+    // tests that bound the proxy's peak memory; keep it small (no effect without ASan).
+    std::vector<std::string> env_text;
+    std::string asan = "ASAN_OPTIONS=quarantine_size_mb=16";
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string entry = *e;
+        if (entry.rfind("ASAN_OPTIONS=", 0) == 0)
+            asan = entry + ":quarantine_size_mb=16";
+        else
+            env_text.push_back(entry);
+    }
+    env_text.push_back(asan);
+    std::vector<char*> env;
+    for (auto& e : env_text)
+        env.push_back(e.data());
+    env.push_back(nullptr);
     pid_t pid = -1;
-    if (::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) == 0)
+    if (::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), env.data()) == 0)
         pid_ = pid;
     posix_spawn_file_actions_destroy(&fa);
 }
