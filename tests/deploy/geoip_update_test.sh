@@ -51,7 +51,17 @@ else bad "broken file (rc $rc)"; fi
 rc=$?
 if [ $rc -eq 1 ] && cmp -s "$T/db/country.mmdb" "$T/v2/country.mmdb"; then ok "failed --expect: nothing replaced"; else bad "failed --expect (rc $rc)"; fi
 
-leftover=$(find "$T/db" -name '.update.*' | wc -l)
+# --url: a gzip'd file and a tar.gz with a database inside (file:// stands in for https://).
+gzip -c "$T/v1/country.mmdb" >"$T/country.mmdb.gz"
+mkdir -p "$T/tar/inner" && cp "$DATA/GeoLite2-City-Test.mmdb" "$T/tar/inner/city.mmdb"
+tar -czf "$T/bundle.tar.gz" -C "$T/tar" inner
+"$UPDATE" --dest "$T/db2" --url "file://$T/country.mmdb.gz" --url "file://$T/bundle.tar.gz" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$T/db2/country.mmdb" "$T/v1/country.mmdb" && cmp -s "$T/db2/city.mmdb" "$DATA/GeoLite2-City-Test.mmdb"; then
+    ok "--url: .mmdb.gz and .tar.gz unpacked and installed"
+else bad "--url (rc $rc): $(cat "$T/err")"; fi
+
+leftover=$(find "$T/db" "$T/db2" -name '.update.*' | wc -l)
 if [ "$leftover" = 0 ]; then ok "no temporary files left"; else bad "$leftover temporary files left"; fi
 
 # Two swaps happened (first install and update): two SIGHUPs, none for the no-ops and failures.
