@@ -5,6 +5,7 @@
 #include "rules/notices/region_display_names.hpp"
 #include "rules/notices/word_diff.hpp"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,7 @@ constexpr std::string_view sheet_style =
     "pre{margin:0;white-space:pre-wrap;word-wrap:break-word;"
     "font:12.5px/1.5 ui-monospace,\"DejaVu Sans Mono\",Menlo,Consolas,monospace}"
     ".diff{padding:14px 16px;border-top:1px solid var(--line);background:#fffdf7}"
+    ".diff-title{margin:0 0 8px;font-weight:600}"
     ".diff del{background:#fbd5d0;color:#7a1c12;text-decoration:line-through}"
     ".diff ins{background:#cdebd6;color:#0f5226;text-decoration:none}"
     ".history{padding:8px 16px 12px;border-top:1px solid var(--line);font-size:13px;"
@@ -187,6 +189,11 @@ void write_diff(std::string_view before, std::string_view after, std::string& s)
     s += "</pre>";
 }
 
+std::string shown_path(std::string_view file, const std::filesystem::path& dir) {
+    auto rel = std::filesystem::path(file).lexically_relative(dir);
+    return rel.empty() || rel.string().starts_with("..") ? std::string(file) : rel.string();
+}
+
 void write_text(const notice& n, const notice_text& t, const approval_log& approvals, bool used,
                 bool require_approval, std::string& s) {
     const approval* exact = approvals.find(t.notice_id, t.language, t.sha256);
@@ -204,7 +211,7 @@ void write_text(const notice& n, const notice_text& t, const approval_log& appro
     if (t.language == n.default_language)
         s += "<span class=\"meta\">default language</span>";
     s += "<span class=\"meta\">version <code>" + esc(t.version) + "</code> &middot; " +
-         esc(t.file) + "</span></header>";
+         esc(shown_path(t.file, approvals.dir())) + "</span></header>";
     if (!exact && used)
         s += "<div class=\"diff\"><strong>" +
              std::string(require_approval
@@ -223,7 +230,7 @@ void write_text(const notice& n, const notice_text& t, const approval_log& appro
     s += "</pre></div></div>";
 
     if (!exact && last) {
-        s += "<div class=\"diff\"><p class=\"label\">Changes since the version approved by " +
+        s += "<div class=\"diff\"><p class=\"diff-title\">Changes since the version approved by " +
              esc(last->approved_by) + " on " + esc(human_time(last->approved_at)) +
              " (<del>removed</del> <ins>added</ins>)</p>";
         if (auto old = approvals.approved_text(*last))
@@ -294,6 +301,13 @@ void write_review_sheet(const notice_catalog& catalog, const rules::rule_set& ru
                 ++fresh;
         }
 
+    // Notices readers can see first, then the ones no rule uses; by id within each group.
+    std::vector<const notice*> order;
+    for (bool want_used : {true, false})
+        for (const auto& n : catalog.notices())
+            if (rules_using(n.id, rules).empty() != want_used)
+                order.push_back(&n);
+
     std::string s;
     s += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -311,12 +325,13 @@ void write_review_sheet(const notice_catalog& catalog, const rules::rule_set& ru
          "</b>changed since approval</li><li><b>" + std::to_string(fresh) +
          "</b>never approved</li></ul>";
     s += "<nav class=\"toc\"><strong>Notices</strong><ul>";
-    for (const auto& n : catalog.notices())
-        s += "<li><a href=\"#" + esc(n.id) + "\">" + esc(n.title) + "</a> <span class=\"id\">" +
-             esc(n.id) + "</span></li>";
+    for (const notice* n : order)
+        s += "<li><a href=\"#" + esc(n->id) + "\">" + esc(n->title) + "</a> <span class=\"id\">" +
+             esc(n->id) + "</span></li>";
     s += "</ul></nav></header>";
 
-    for (const auto& n : catalog.notices()) {
+    for (const notice* np : order) {
+        const notice& n = *np;
         bool used = !rules_using(n.id, rules).empty();
         s += "<section class=\"notice\" id=\"" + esc(n.id) + "\"><h2>" + esc(n.title) +
              "</h2><div class=\"id\">" + esc(n.id) + "</div>";

@@ -9,6 +9,12 @@ bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+bool is_punct(char c) noexcept {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x80 && c != '<' && !is_space(c) && !(c >= '0' && c <= '9') &&
+           !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && c != '&' && c != '#' && c != ';';
+}
+
 std::vector<std::string_view> tokenize(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
@@ -20,8 +26,10 @@ std::vector<std::string_view> tokenize(std::string_view s) {
         } else if (is_space(s[i])) {
             while (j < s.size() && is_space(s[j]))
                 ++j;
+        } else if (is_punct(s[i])) {
+            // "reposting," and "reposting" share the word: punctuation is a token of its own.
         } else {
-            while (j < s.size() && !is_space(s[j]) && s[j] != '<')
+            while (j < s.size() && !is_space(s[j]) && s[j] != '<' && !is_punct(s[j]))
                 ++j;
         }
         out.push_back(s.substr(i, j - i));

@@ -14,28 +14,10 @@
 namespace fs = std::filesystem;
 using namespace geogate;
 
-int main(int argc, char** argv) {
-    const char* chromium = nullptr;
-    for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
-        if (::access(c, X_OK) == 0)
-            chromium = c;
-    if (!chromium) {
-        std::cout << "SKIPPED: chromium is not installed (apt-get install -y chromium)\n";
-        return 77;
-    }
-    fs::path out_dir = argc > 1 ? fs::path(argv[1]) : fs::current_path();
-    fs::path sheet = out_dir / "review.html", png = out_dir / "review.png";
-    fs::path profile = out_dir / "chromium-profile";
+namespace {
 
-    diagnostics d;
-    auto catalog = notices::notice_catalog::load(
-        std::string(GEOGATE_SOURCE_DIR) + "/deploy/example/notices", true, d);
-    if (!catalog) {
-        for (const auto& x : d)
-            std::cerr << x.file << ": " << x.message << "\n";
-        return 1;
-    }
-    // The example's rule, as deploy/example/rules/10-undesirable-org.toml says it.
+// The example's rule, as deploy/example/rules/10-undesirable-org.toml says it.
+rules::rule_set example_rules() {
     rules::rule_set rs;
     rules::rule r;
     r.name = "undesirable-org-notice";
@@ -47,9 +29,23 @@ int main(int argc, char** argv) {
     r.act = rules::action::notice;
     r.notice = "undesirable-organization";
     rs.rules.push_back(r);
+    return rs;
+}
+
+bool screenshot(const char* chromium, const fs::path& notices_dir, const fs::path& out_dir,
+                const std::string& name) {
+    fs::path sheet = out_dir / (name + ".html"), png = out_dir / (name + ".png");
+    fs::path profile = out_dir / "chromium-profile";
+    diagnostics d;
+    auto catalog = notices::notice_catalog::load(notices_dir, true, d);
+    if (!catalog) {
+        for (const auto& x : d)
+            std::cerr << x.file << ": " << x.message << "\n";
+        return false;
+    }
     {
         std::ofstream f(sheet, std::ios::trunc);
-        notices::write_review_sheet(*catalog, rs, catalog->approvals(), f);
+        notices::write_review_sheet(*catalog, example_rules(), catalog->approvals(), f);
     }
     fs::remove(png);
     fs::remove_all(profile);
@@ -66,15 +62,49 @@ int main(int argc, char** argv) {
     if (ec || size < 20000) {
         std::cerr << "no usable screenshot (chromium exit " << rc << ", " << (ec ? 0 : size)
                   << " bytes)\n";
-        return 1;
+        return false;
     }
     std::ifstream in(png, std::ios::binary);
-    char magic[8] = {};
-    in.read(magic, 8);
+    char magic[4] = {};
+    in.read(magic, 4);
     if (std::string(magic, 4) != "\x89PNG") {
         std::cerr << "screenshot is not a PNG\n";
-        return 1;
+        return false;
     }
     std::cout << "screenshot: " << png << " (" << size << " bytes)\n";
-    return 0;
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const char* chromium = nullptr;
+    for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
+        if (::access(c, X_OK) == 0)
+            chromium = c;
+    if (!chromium) {
+        std::cout << "SKIPPED: chromium is not installed (apt-get install -y chromium)\n";
+        return 77;
+    }
+    fs::path out_dir = argc > 1 ? fs::path(argv[1]) : fs::current_path();
+    fs::create_directories(out_dir);
+    fs::path example = std::string(GEOGATE_SOURCE_DIR) + "/deploy/example/notices";
+    if (!screenshot(chromium, example, out_dir, "review"))
+        return 1;
+
+    // The same with one text edited after approval: the sheet must show the diff.
+    fs::path changed = out_dir / "changed-notices";
+    fs::remove_all(changed);
+    fs::copy(example, changed, fs::copy_options::recursive);
+    {
+        std::ofstream f(changed / "undesirable-organization" / "en.html", std::ios::trunc);
+        f << "<p><strong>Legal notice.</strong> The publisher of this website has been declared "
+             "an \xE2\x80\x9Cundesirable organization\xE2\x80\x9D by the Russian authorities."
+             "</p>\n<p>If you are in Russia or in an area of Ukraine under Russian control, "
+             "sharing, reposting or commenting on this content may lead to fines or criminal "
+             "prosecution under Russian law. Reading it is not an offence.</p>\n";
+    }
+    bool ok = screenshot(chromium, changed, out_dir, "review-changed");
+    fs::remove_all(changed);
+    return ok ? 0 : 1;
 }

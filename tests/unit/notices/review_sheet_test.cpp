@@ -90,7 +90,7 @@ TEST_CASE("The review sheet shows each text as readers see it, its status and wh
     CHECK(html.find("Not served until approved") != std::string::npos);
 
     // Word-level diff against the approved copy.
-    CHECK(html.find("<del>Текст.</del><ins>Новий текст.</ins>") != std::string::npos);
+    CHECK(html.find("<del>Текст</del><ins>Новий текст</ins>.") != std::string::npos);
 
     // Where: regions by name, hosts, paths, rules, by action.
     CHECK(html.find("Russia (RU)") != std::string::npos);

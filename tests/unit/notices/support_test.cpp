@@ -39,7 +39,7 @@ TEST_CASE("Word diff shows what changed since approval", "[notices][diff]") {
         shown += p.what == diff_piece::kind::same      ? p.text
                  : p.what == diff_piece::kind::removed ? "[-" + p.text + "-]"
                                                        : "{+" + p.text + "+}";
-    CHECK(shown == "<p>Reading is not [-an offence.-]{+a crime.+}</p>");
+    CHECK(shown == "<p>Reading is not [-an offence-]{+a crime+}.</p>");
 
     auto same = word_diff("<p>x y</p>", "<p>x y</p>");
     REQUIRE(same.size() == 1);
