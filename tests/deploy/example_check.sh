@@ -18,15 +18,22 @@ sed -e "s|^databases = .*|databases = [\"$db\"]|" "$SRC/deploy/example/geogate.t
 
 if out=$("$GEOGATE" check --config "$T/geogate.toml" 2>&1); then ok "geogate check"; else bad "geogate check: $out"; fi
 
-explain() { "$GEOGATE" explain --config "$T/geogate.toml" --ip "$1" --url "$2" 2>&1; }
-out=$(explain 175.16.199.1 http://news.example.com/news/a.html)
-if grep -q "mirrors-for-blocked" <<<"$out" && grep -qi "redirect" <<<"$out"; then ok "CN -> mirror"; else bad "CN: $out"; fi
-out=$(explain 203.0.113.9 http://news.example.com/)
-if grep -q "unknown-readers-notice" <<<"$out" && grep -q "undesirable-organization" <<<"$out"; then
-    ok "unknown -> notice (fail-safe)"
-else bad "unknown: $out"; fi
-out=$(explain 81.2.69.142 http://news.example.com/)
-if ! grep -q "undesirable-org-notice\|mirrors-for-blocked\|unknown-readers-notice" <<<"$out"; then ok "GB -> pass"; else bad "GB: $out"; fi
+# "action rule target" from `geogate explain --json` (the same decision `serve` makes).
+decision() { # ip url
+    "$GEOGATE" explain --config "$T/geogate.toml" --ip "$1" --url "$2" --json 2>&1 |
+        python3 -c 'import json, sys
+d = json.load(sys.stdin)["decision"]
+print(d["action"], d.get("rule") or "-", d.get("notice") or d.get("location") or "-")' 2>&1
+}
+expect() { # what ip url expected-prefix
+    local got
+    got=$(decision "$2" "$3")
+    case "$got" in "$4"*) ok "$1: $got" ;; *) bad "$1: got '$got', expected '$4...'" ;; esac
+}
+expect "CN -> mirror" 175.16.199.1 http://news.example.com/news/a.html?x=1 "redirect mirrors-for-blocked https://mirror-"
+expect "unknown -> notice (fail-safe)" 203.0.113.9 http://news.example.com/ "notice unknown-readers-notice undesirable-organization"
+expect "unknown elsewhere -> pass" 203.0.113.9 http://other.example/ "pass - -"
+expect "GB -> pass" 81.2.69.142 http://news.example.com/ "pass - -"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
