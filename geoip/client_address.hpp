@@ -41,6 +41,14 @@ boost::asio::ip::address unmap(const boost::asio::ip::address& a) noexcept;
 /// `header_values`: every line of the configured header, in the order received (several lines
 /// are joined in order, as RFC 9110 5.3 says). Returns the client address (unmapped), or
 /// nullopt when the chain is garbage.
+///  - untrusted peer: the peer, headers ignored;
+///  - trusted peer, no header line: the peer;
+///  - X-Forwarded-For / Forwarded: walk from the right past trusted hops; the first untrusted
+///    address is the client; garbage met on the way (unknown, _obfuscated, ports out of range,
+///    zone ids, spaces inside, over-long entries, a Forwarded element without for=, a broken
+///    quoted string) gives nullopt; empty list elements are skipped; when every hop is
+///    trusted the leftmost one is the client; a header with no element at all gives nullopt;
+///  - single-address header: exactly one line holding one address (with or without port).
 std::optional<boost::asio::ip::address>
 resolve_client_address(const boost::asio::ip::address& peer,
                        std::span<const std::string_view> header_values,

@@ -6,7 +6,6 @@
 #include "geoip/geo_provider.hpp"
 
 #include <benchmark/benchmark.h>
-
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -33,7 +32,7 @@ std::shared_ptr<const geo_provider> provider() {
 
 // Clients with a record (GB with subdivisions, SE, US, JP) and one without.
 const std::vector<std::string> clients = {"81.2.69.160", "89.160.20.112", "216.160.83.56",
-                                          "2001:218::1", "175.16.199.7", "10.9.9.9"};
+                                          "2001:218::1", "175.16.199.7",  "10.9.9.9"};
 
 void resolve_lookup_normalise(benchmark::State& state) {
     auto p = provider();
