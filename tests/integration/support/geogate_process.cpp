@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <netinet/in.h>
+#include <cstdlib>
 #include <sstream>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,8 +94,10 @@ geogate_process::geogate_process(const toml_config& config, const file_list& fil
     std::filesystem::create_directories(dir_.path() / "notices");
     for (const auto& [path, content] : files)
         dir_.write(path, content);
+    // GEOGATE_IT_BINARY runs the tests against another build of geogate (e.g. a sanitizer one).
+    const char* binary = std::getenv("GEOGATE_IT_BINARY");
     process_ = std::make_unique<child_process>(
-        std::vector<std::string>{GEOGATE_EXE, "serve", "--config",
+        std::vector<std::string>{binary != nullptr ? binary : GEOGATE_EXE, "serve", "--config",
                                  (dir_.path() / "geogate.toml").string()},
         dir_.path());
     const bool wants_admin = config.text().find("admin =") != std::string::npos;
