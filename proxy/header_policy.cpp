@@ -1,0 +1,201 @@
+#include "proxy/header_policy.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace geogate {
+namespace {
+
+// RFC 9110 7.6.1 plus the de-facto ones (Keep-Alive, Proxy-Connection) and the proxy's own
+// credentials, which must never reach the origin.
+constexpr std::array<std::string_view, 9> fixed_hop_by_hop = {
+    "connection", "keep-alive",          "proxy-connection",  "te",     "trailer",
+    "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"};
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+}
+
+bool is_one_of(std::string_view lower, std::initializer_list<std::string_view> names) {
+    return std::find(names.begin(), names.end(), lower) != names.end();
+}
+
+} // namespace
+
+std::string to_lower(std::string_view s) {
+    std::string r(s);
+    for (auto& c : r)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + 32);
+    return r;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept { return beast::iequals(a, b); }
+
+hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
+    for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it) {
+        for (auto token : http::token_list(it->value()))
+            named_.push_back(to_lower(token));
+    }
+}
+
+bool hop_by_hop_set::contains(std::string_view lower_name) const noexcept {
+    for (auto n : fixed_hop_by_hop)
+        if (n == lower_name)
+            return true;
+    for (const auto& n : named_)
+        if (n == lower_name)
+            return true;
+    return false;
+}
+
+std::string build_upstream_request_head(const http::request_header<>& req,
+                                        const upstream_request_plan& plan) {
+    hop_by_hop_set hop(req);
+    std::string out;
+    out.reserve(1024);
+    out += req.method_string();
+    out += ' ';
+    out += plan.target;
+    out += " HTTP/1.1\r\n";
+    append_field(out, "Host", plan.host);
+
+    std::string xff, xfproto, xfhost, via;
+    std::string lower;
+    for (const auto& f : req) {
+        lower = to_lower(f.name_string());
+        std::string_view name = lower;
+        if (hop.contains(name) && !(plan.upgrade && (name == "upgrade" || name == "connection")))
+            continue;
+        if (plan.upgrade && name == "connection")
+            continue; // re-added below as exactly "upgrade"
+        if (name == "host" || name == "expect" || name == "content-length" || name == "x-geogate-preview")
+            continue; // Host set above; Expect answered by geogate; length re-added below;
+                      // the preview token never leaves geogate
+        if (name == "x-forwarded-for") {
+            if (plan.peer_trusted) {
+                if (!xff.empty()) xff += ", ";
+                xff += f.value();
+            }
+            continue;
+        }
+        if (name == "x-forwarded-proto") {
+            if (plan.peer_trusted && xfproto.empty()) xfproto = f.value();
+            continue;
+        }
+        if (name == "x-forwarded-host") {
+            if (plan.peer_trusted && xfhost.empty()) xfhost = f.value();
+            continue;
+        }
+        if (name == "via") {
+            if (!via.empty()) via += ", ";
+            via += f.value();
+            continue;
+        }
+        if (name == "forwarded" && !plan.peer_trusted)
+            continue;
+        if (!plan.client_ip_header.empty() && !plan.peer_trusted &&
+            iequals(name, plan.client_ip_header))
+            continue;
+        if (!plan.region_header.empty() && iequals(name, plan.region_header))
+            continue; // never forward a client's claim about its own region
+        if (plan.whole_representation &&
+            is_one_of(name, {"range", "if-range", "if-modified-since", "if-unmodified-since"}))
+            continue;
+        if (plan.if_none_match && name == "if-none-match")
+            continue;
+        if (plan.accept_encoding && name == "accept-encoding")
+            continue;
+        append_field(out, f.name_string(), f.value());
+    }
+    if (plan.if_none_match && !plan.if_none_match->empty())
+        append_field(out, "If-None-Match", *plan.if_none_match);
+    if (plan.accept_encoding && !plan.accept_encoding->empty())
+        append_field(out, "Accept-Encoding", *plan.accept_encoding);
+    if (!xff.empty()) xff += ", ";
+    xff += plan.client_ip;
+    append_field(out, "X-Forwarded-For", xff);
+    append_field(out, "X-Forwarded-Proto", xfproto.empty() ? plan.proto : std::string_view(xfproto));
+    if (xfhost.empty()) {
+        auto h = req.find(http::field::host);
+        if (h != req.end()) append_field(out, "X-Forwarded-Host", h->value());
+    } else {
+        append_field(out, "X-Forwarded-Host", xfhost);
+    }
+    if (!via.empty()) via += ", ";
+    via += req.version() == 10 ? "1.0 geogate" : "1.1 geogate";
+    append_field(out, "Via", via);
+    if (!plan.region_header.empty())
+        append_field(out, plan.region_header, plan.region_value);
+    if (plan.upgrade)
+        out += "Connection: upgrade\r\n";
+    if (plan.chunked_body)
+        out += "Transfer-Encoding: chunked\r\n";
+    else if (auto cl = req.find(http::field::content_length); cl != req.end())
+        append_field(out, "Content-Length", cl->value());
+    out += "\r\n";
+    return out;
+}
+
+std::string build_client_response_head(const http::response_header<>& res,
+                                       const client_response_plan& plan) {
+    hop_by_hop_set hop(res);
+    std::string out;
+    out.reserve(1024);
+    out += "HTTP/1.1 ";
+    out += std::to_string(res.result_int());
+    out += ' ';
+    auto reason = res.reason();
+    if (reason.empty())
+        out += http::obsolete_reason(res.result());
+    else
+        out.append(reason.data(), reason.size());
+    out += "\r\n";
+    std::string via;
+    std::string lower;
+    for (const auto& f : res) {
+        lower = to_lower(f.name_string());
+        std::string_view name = lower;
+        if (plan.keep_upgrade && (name == "upgrade"))
+            ; // kept
+        else if (hop.contains(name))
+            continue;
+        if (name == "content-length")
+            continue;
+        if (name == "via") {
+            if (!via.empty()) via += ", ";
+            via += f.value();
+            continue;
+        }
+        if (std::find(plan.drop.begin(), plan.drop.end(), name) != plan.drop.end())
+            continue;
+        append_field(out, f.name_string(), f.value());
+    }
+    for (const auto& [n, v] : plan.add)
+        append_field(out, n, v);
+    if (!via.empty()) via += ", ";
+    via += res.version() == 10 ? "1.0 geogate" : "1.1 geogate";
+    append_field(out, "Via", via);
+    switch (plan.framing) {
+    case body_framing::content_length:
+        append_field(out, "Content-Length", std::to_string(plan.content_length));
+        break;
+    case body_framing::chunked:
+        out += "Transfer-Encoding: chunked\r\n";
+        break;
+    case body_framing::none:
+    case body_framing::close_delimited:
+        break;
+    }
+    if (plan.keep_upgrade)
+        out += "Connection: upgrade\r\n";
+    else if (plan.close)
+        out += "Connection: close\r\n";
+    out += "\r\n";
+    return out;
+}
+
+} // namespace geogate

@@ -1,0 +1,172 @@
+#include "proxy/metrics.hpp"
+
+#include <cstdio>
+
+namespace geogate {
+namespace {
+
+void line(std::string& out, std::string_view name, std::string_view labels, std::uint64_t v) {
+    out += name;
+    if (!labels.empty()) {
+        out += '{';
+        out += labels;
+        out += '}';
+    }
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+}
+
+// Label values: escape backslash, quote and newline (Prometheus text format 0.0.4).
+std::string label(std::string_view key, std::string_view value) {
+    std::string s(key);
+    s += "=\"";
+    for (char c : value) {
+        if (c == '\\' || c == '"') {
+            s += '\\';
+            s += c;
+        } else if (c == '\n') {
+            s += "\\n";
+        } else {
+            s += c;
+        }
+    }
+    s += '"';
+    return s;
+}
+
+const char* status_class(unsigned s) {
+    static constexpr const char* names[] = {"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    return s < 600 ? names[s / 100] : "0xx";
+}
+
+} // namespace
+
+void histogram::observe(double seconds) noexcept {
+    std::size_t i = 0;
+    while (i < bounds.size() && seconds > bounds[i])
+        ++i;
+    buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(1, std::memory_order_relaxed);
+    sum_micros_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+void histogram::render(std::string& out, std::string_view name, std::string_view help) const {
+    header(out, name, "histogram", help);
+    std::uint64_t cumulative = 0;
+    std::string bucket = std::string(name) + "_bucket";
+    for (std::size_t i = 0; i <= bounds.size(); ++i) {
+        cumulative += buckets_[i].load(std::memory_order_relaxed);
+        char le[32];
+        if (i < bounds.size())
+            std::snprintf(le, sizeof le, "%g", bounds[i]);
+        else
+            std::snprintf(le, sizeof le, "+Inf");
+        line(out, bucket, label("le", le), cumulative);
+    }
+    char sum[64];
+    std::snprintf(sum, sizeof sum, "%.6f", static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
+    out += name;
+    out += "_sum ";
+    out += sum;
+    out += '\n';
+    line(out, std::string(name) + "_count", "", count_.load(std::memory_order_relaxed));
+}
+
+void metrics::record(const request_record& rec) {
+    bytes_in_.fetch_add(rec.bytes_in, std::memory_order_relaxed);
+    bytes_out_.fetch_add(rec.bytes_out, std::memory_order_relaxed);
+    if (rec.injector_fallback)
+        injector_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    if (rec.undecodable)
+        undecodable_.fetch_add(1, std::memory_order_relaxed);
+    if (rec.aborted)
+        aborted_.fetch_add(1, std::memory_order_relaxed);
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - rec.start).count();
+    total_latency_.observe(elapsed);
+    if (!rec.local && rec.upstream_status)
+        upstream_latency_.observe(std::chrono::duration<double>(rec.upstream_time).count());
+
+    std::lock_guard lock(mutex_);
+    ++requests_[{rules::to_string(rec.decision), rec.rule, status_class(rec.status)}];
+    ++requests_by_country_[rec.where.unknown() ? std::string("unknown") : rec.where.country];
+    if (rec.injected)
+        ++notices_[{rec.notice_id, rec.notice_version}];
+    if (!rec.mirror.empty())
+        ++redirects_[rec.mirror];
+}
+
+void metrics::rejected(unsigned status) noexcept {
+    try {
+        std::lock_guard lock(mutex_);
+        ++rejected_[status];
+    } catch (...) {
+    }
+}
+
+void metrics::upstream_error(std::string_view kind) {
+    std::lock_guard lock(mutex_);
+    ++upstream_errors_[std::string(kind)];
+}
+
+std::string metrics::render() const {
+    std::string out;
+    out.reserve(4096);
+    {
+        std::lock_guard lock(mutex_);
+        header(out, "geogate_requests_total", "counter", "Requests by decision, rule and status class.");
+        for (const auto& [k, v] : requests_)
+            line(out, "geogate_requests_total",
+                 label("decision", std::get<0>(k)) + "," + label("rule", std::get<1>(k)) + "," +
+                     label("status", std::get<2>(k)),
+                 v);
+        header(out, "geogate_requests_by_country_total", "counter", "Requests by reader country (ISO 3166-1; unknown).");
+        for (const auto& [k, v] : requests_by_country_)
+            line(out, "geogate_requests_by_country_total", label("country", k), v);
+        header(out, "geogate_notices_injected_total", "counter", "Notices injected, by notice id and text version.");
+        for (const auto& [k, v] : notices_)
+            line(out, "geogate_notices_injected_total", label("notice", k.first) + "," + label("version", k.second), v);
+        header(out, "geogate_redirects_total", "counter", "Mirror redirects by mirror.");
+        for (const auto& [k, v] : redirects_)
+            line(out, "geogate_redirects_total", label("mirror", k), v);
+        header(out, "geogate_upstream_errors_total", "counter", "Origin failures by kind.");
+        for (const auto& [k, v] : upstream_errors_)
+            line(out, "geogate_upstream_errors_total", label("kind", k), v);
+        header(out, "geogate_rejected_requests_total", "counter", "Requests refused before parsing (malformed, limits), by status.");
+        for (const auto& [k, v] : rejected_)
+            line(out, "geogate_rejected_requests_total", label("status", std::to_string(k)), v);
+    }
+    upstream_latency_.render(out, "geogate_upstream_response_seconds", "Time until the origin's response head.");
+    total_latency_.render(out, "geogate_request_duration_seconds", "Time from request head to the last byte sent.");
+    auto counter = [&](std::string_view name, std::string_view help, const std::atomic<std::uint64_t>& v) {
+        header(out, name, "counter", help);
+        line(out, name, "", v.load(std::memory_order_relaxed));
+    };
+    counter("geogate_request_bytes_total", "Request body bytes received from clients.", bytes_in_);
+    counter("geogate_response_bytes_total", "Response bytes sent to clients.", bytes_out_);
+    counter("geogate_injector_fallbacks_total", "Notices placed without a real body tag (fallback place).", injector_fallbacks_);
+    counter("geogate_undecodable_responses_total", "Notice decisions whose content coding could not be decoded (passed untouched).", undecodable_);
+    counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.", aborted_);
+    counter("geogate_tls_handshake_failures_total", "Failed TLS handshakes.", tls_failures_);
+    header(out, "geogate_reloads_total", "counter", "Snapshot reloads by result.");
+    line(out, "geogate_reloads_total", "result=\"ok\"", reloads_ok_.load());
+    line(out, "geogate_reloads_total", "result=\"failed\"", reloads_failed_.load());
+    header(out, "geogate_geoip_swaps_total", "counter", "GeoIP database replacements picked up, by result.");
+    line(out, "geogate_geoip_swaps_total", "result=\"ok\"", geo_swaps_ok_.load());
+    line(out, "geogate_geoip_swaps_total", "result=\"failed\"", geo_swaps_failed_.load());
+    return out;
+}
+
+} // namespace geogate

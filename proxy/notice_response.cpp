@@ -1,0 +1,295 @@
+#include "proxy/notice_response.hpp"
+
+#include "proxy/html/charset.hpp"
+#include "proxy/html/content_coding.hpp"
+#include "proxy/html/csp.hpp"
+#include "proxy/html/injector.hpp"
+#include "rules/notices/notice_catalog.hpp"
+
+namespace geogate {
+namespace {
+
+std::string_view media_type(std::string_view content_type) {
+    auto semi = content_type.find(';');
+    auto t = content_type.substr(0, semi);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t'))
+        t.remove_suffix(1);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t'))
+        t.remove_prefix(1);
+    return t;
+}
+
+bool is_html(std::string_view content_type) {
+    auto t = media_type(content_type);
+    return iequals(t, "text/html") || iequals(t, "application/xhtml+xml");
+}
+
+bool is_attachment(std::string_view disposition) {
+    auto t = media_type(disposition);
+    return iequals(t, "attachment");
+}
+
+// decode -> (prescan charset) -> inject -> encode, streaming, bounded.
+class notice_transform final : public body_transform {
+public:
+    notice_transform(const notices::notice_text& text, html::position where, html::coding in, html::coding out,
+                     std::string_view content_type, std::string nonce, request_record& rec)
+        : text_(text), where_(where), decoder_(in), in_coding_(in), out_coding_(out), encoder_(out),
+          sniffer_(content_type), nonce_(std::move(nonce)), rec_(rec) {
+        if (sniffer_.done())
+            start_injector(); // the charset came with Content-Type
+    }
+
+    bool write(std::string_view in, std::vector<std::string_view>& out) override {
+        std::string_view plain = in;
+        if (in_coding_ != html::coding::identity) {
+            decoded_.clear();
+            for (;;) {
+                auto st = decoder_.decode(in, decoded_, 256 * 1024);
+                if (st == html::codec_status::error || st == html::codec_status::too_large)
+                    return false;
+                if (st != html::codec_status::output_full)
+                    break; // need_input: all of `in` consumed; finished: the stream ended
+            }
+            plain = decoded_;
+        }
+        return push(plain, out, false);
+    }
+
+    bool finish(std::vector<std::string_view>& out) override {
+        if (in_coding_ != html::coding::identity && decoder_.finish() != html::codec_status::finished)
+            return false;
+        return push({}, out, true);
+    }
+
+private:
+    void start_injector() {
+        started_ = true;
+        if (!sniffer_.ascii_compatible())
+            return; // UTF-16/32 page: ASCII markup would corrupt it; the page passes untouched
+        std::string fragment = text_.fragment(sniffer_.utf8());
+        if (!nonce_.empty()) {
+            // The page's CSP allows inline style by nonce: reuse it on our <style>.
+            auto pos = fragment.find("<style>");
+            if (pos != std::string::npos)
+                fragment.replace(pos, 7, "<style nonce=\"" + nonce_ + "\">");
+        }
+        injector_.emplace(std::move(fragment), where_);
+    }
+
+    bool push(std::string_view plain, std::vector<std::string_view>& out, bool last) {
+        views_.clear();
+        if (!started_) {
+            // Still looking for <meta charset> in the first bytes: hold them (at most 1024).
+            prefix_.append(plain);
+            bool known = sniffer_.feed(plain);
+            if (!known && !last)
+                return true;
+            if (!known)
+                sniffer_.finish();
+            start_injector();
+            plain = prefix_;
+        }
+        if (!injector_) {
+            if (!plain.empty())
+                views_.push_back(plain);
+        } else if (!plain.empty()) {
+            injector_->feed(plain, views_);
+        }
+        if (last && injector_) {
+            injector_->finish(views_);
+            rec_.injected = injector_->inserted();
+            rec_.injector_fallback = injector_->used_fallback();
+        }
+        if (out_coding_ == html::coding::identity) {
+            out.insert(out.end(), views_.begin(), views_.end());
+            return true;
+        }
+        encoded_.clear();
+        for (auto v : views_)
+            if (encoder_.encode(v, encoded_, false) == html::codec_status::error)
+                return false;
+        // Flush at every upstream read so a streamed page renders progressively.
+        if (!last && encoder_.encode({}, encoded_, true) == html::codec_status::error)
+            return false;
+        if (last && encoder_.finish(encoded_) == html::codec_status::error)
+            return false;
+        if (!encoded_.empty())
+            out.push_back(encoded_);
+        return true;
+    }
+
+    const notices::notice_text& text_;
+    html::position where_;
+    html::body_decoder decoder_;
+    html::coding in_coding_;
+    html::coding out_coding_;
+    html::body_encoder encoder_;
+    html::charset_sniffer sniffer_;
+    bool started_ = false;
+    std::string nonce_;
+    request_record& rec_;
+    std::optional<html::injector> injector_;
+    std::string prefix_;
+    std::string decoded_;
+    std::string encoded_;
+    std::vector<std::string_view> views_;
+};
+
+} // namespace
+
+const notices::notice_text* notice_text_for(const snapshot& snap, const rules::rule& r,
+                                            const http::request_header<>& req) noexcept {
+    if (!snap.notices)
+        return nullptr;
+    const auto* n = snap.notices->find(r.notice);
+    return n ? n->choose(req[http::field::accept_language]) : nullptr;
+}
+
+std::string variant_etag(std::string_view etag, std::string_view version) {
+    bool weak = etag.substr(0, 2) == "W/";
+    auto tag = weak ? etag.substr(2) : etag;
+    if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"')
+        return {};
+    std::string out = weak ? "W/" : "";
+    out += tag.substr(0, tag.size() - 1);
+    out += "-gg";
+    out += version;
+    out += '"';
+    return out;
+}
+
+std::string origin_if_none_match(std::string_view value, std::string_view version) {
+    std::string suffix = "-gg" + std::string(version) + "\"";
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < value.size()) {
+        auto comma = value.find(',', pos);
+        auto tag = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+        pos = comma == std::string_view::npos ? value.size() : comma + 1;
+        while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
+            tag.remove_prefix(1);
+        while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
+            tag.remove_suffix(1);
+        std::string kept;
+        if (tag == "*")
+            kept = "*";
+        else if (tag.size() > suffix.size() && tag.substr(tag.size() - suffix.size()) == suffix)
+            kept = std::string(tag.substr(0, tag.size() - suffix.size())) + "\"";
+        if (kept.empty())
+            continue; // a copy without this notice version must not be revalidated
+        if (!out.empty())
+            out += ", ";
+        out += kept;
+    }
+    return out;
+}
+
+void prepare_notice_request(const snapshot& snap, const rules::rule& r, const http::request_header<>& req,
+                            upstream_request_plan& plan) {
+    plan.whole_representation = true;
+    const auto* text = notice_text_for(snap, r, req);
+    if (auto inm = req.find(http::field::if_none_match); inm != req.end())
+        plan.if_none_match = text ? origin_if_none_match(inm->value(), text->version) : std::string();
+    auto coding = html::choose_response_encoding(req[http::field::accept_encoding]);
+    plan.accept_encoding = coding == html::coding::identity ? std::string("identity")
+                                                            : std::string(html::to_string(coding));
+}
+
+void apply_region_cache_policy(const config& cfg, const http::response_header<>& res, client_response_plan& plan) {
+    if (cfg.cache.shared_cache_keys_on_variant)
+        return;
+    std::string directives;
+    for (auto it = res.find(http::field::cache_control); it != res.end() && it->name() == http::field::cache_control;
+         ++it) {
+        for (auto d : http::token_list(it->value())) {
+            auto name = d.substr(0, d.find('='));
+            if (iequals(name, "public") || iequals(name, "s-maxage") || iequals(name, "private") ||
+                iequals(name, "proxy-revalidate"))
+                continue;
+            if (!directives.empty())
+                directives += ", ";
+            directives += d;
+        }
+    }
+    plan.drop.push_back("cache-control");
+    plan.add.emplace_back("Cache-Control", directives.empty() ? std::string("private") : "private, " + directives);
+}
+
+std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const rules::rule& r,
+                                                     const http::request_header<>& req,
+                                                     const http::response_header<>& res,
+                                                     client_response_plan& plan, request_record& rec) {
+    const auto* text = notice_text_for(snap, r, req);
+    if (!text)
+        return nullptr;
+    rec.notice_id = text->notice_id;
+    rec.notice_lang = text->language;
+    rec.notice_version = text->version;
+
+    // A 304 answers a conditional request that carried our variant tag: the reader's copy
+    // has this very notice version, so it keeps it, under the same variant ETag.
+    if (res.result_int() == 304) {
+        if (auto etag = res.find(http::field::etag); etag != res.end()) {
+            plan.drop.push_back("etag");
+            if (auto v = variant_etag(etag->value(), text->version); !v.empty())
+                plan.add.emplace_back("ETag", v);
+        }
+        return nullptr;
+    }
+    if (res.result_int() != 200 || req.method() == http::verb::head)
+        return nullptr;
+    auto content_type = res[http::field::content_type];
+    if (!is_html(content_type) || is_attachment(res[http::field::content_disposition]))
+        return nullptr;
+    auto in = html::parse_content_encoding(res[http::field::content_encoding]);
+    if (in == html::coding::unsupported) {
+        rec.undecodable = true; // counted; the page passes untouched rather than broken
+        return nullptr;
+    }
+    auto out = html::choose_response_encoding(req[http::field::accept_encoding]);
+
+    // CSP: our <style> must be allowed, by the page's nonce or by our hash; never weakened.
+    std::vector<std::string_view> enforce, report_only;
+    for (const auto& f : res) {
+        if (iequals(f.name_string(), "content-security-policy"))
+            enforce.push_back(f.value());
+        else if (iequals(f.name_string(), "content-security-policy-report-only"))
+            report_only.push_back(f.value());
+    }
+    std::string nonce;
+    if (!enforce.empty() || !report_only.empty()) {
+        auto amended = html::amend_csp_for_style(enforce, report_only, text->style_hash);
+        nonce = amended.nonce;
+        if (amended.changed) {
+            plan.drop.push_back("content-security-policy");
+            plan.drop.push_back("content-security-policy-report-only");
+            for (auto& v : amended.enforce)
+                plan.add.emplace_back("Content-Security-Policy", std::move(v));
+            for (auto& v : amended.report_only)
+                plan.add.emplace_back("Content-Security-Policy-Report-Only", std::move(v));
+        }
+    }
+
+    for (auto name : {"etag", "accept-ranges", "content-md5", "digest", "content-digest", "repr-digest",
+                      "content-encoding"})
+        plan.drop.push_back(name);
+    if (auto etag = res.find(http::field::etag); etag != res.end())
+        if (auto v = variant_etag(etag->value(), text->version); !v.empty())
+            plan.add.emplace_back("ETag", v);
+    if (out != html::coding::identity)
+        plan.add.emplace_back("Content-Encoding", std::string(html::to_string(out)));
+    // The body now depends on Accept-Encoding (we may compress where the origin did not).
+    bool vary_has_ae = false;
+    for (auto it = res.find(http::field::vary); it != res.end() && it->name() == http::field::vary; ++it)
+        for (auto t : http::token_list(it->value()))
+            if (iequals(t, "accept-encoding") || t == "*")
+                vary_has_ae = true;
+    if (!vary_has_ae)
+        plan.add.emplace_back("Vary", "Accept-Encoding");
+
+    auto where = r.position == rules::notice_position::body_end ? html::position::body_end : html::position::body_start;
+    return std::make_unique<notice_transform>(*text, where, in, out, content_type, std::move(nonce), rec);
+}
+
+} // namespace geogate

@@ -1,0 +1,56 @@
+#include "proxy/request_target.hpp"
+
+namespace geogate {
+
+std::string request_target::origin_form() const {
+    std::string s(path);
+    if (has_query) {
+        s += '?';
+        s += query;
+    }
+    return s;
+}
+
+request_target split_request_target(std::string_view target) noexcept {
+    request_target t;
+    if (!target.empty() && target.front() != '/' && target != "*") {
+        auto scheme_end = target.find("://");
+        if (scheme_end != std::string_view::npos) {
+            auto rest = target.substr(scheme_end + 3);
+            auto end = rest.find_first_of("/?#");
+            t.authority = rest.substr(0, end);
+            target = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+        }
+    }
+    auto hash = target.find('#');
+    if (hash != std::string_view::npos)
+        target = target.substr(0, hash); // fragments are never sent; drop defensively
+    auto q = target.find('?');
+    t.path = target.substr(0, q);
+    if (q != std::string_view::npos) {
+        t.has_query = true;
+        t.query = target.substr(q + 1);
+    }
+    if (t.path.empty())
+        t.path = "/";
+    return t;
+}
+
+std::string normalize_host(std::string_view host) {
+    std::string_view name = host;
+    if (!host.empty() && host.front() == '[') {
+        auto close = host.find(']');
+        name = host.substr(0, close == std::string_view::npos ? host.size() : close + 1);
+    } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+        name = host.substr(0, colon);
+    }
+    std::string out(name);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + 32);
+    while (!out.empty() && out.back() == '.')
+        out.pop_back(); // "example.com." is example.com
+    return out;
+}
+
+} // namespace geogate

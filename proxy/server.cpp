@@ -1,0 +1,249 @@
+#include "proxy/server.hpp"
+
+#include "proxy/admin_server.hpp"
+#include "proxy/event_log.hpp"
+#include "proxy/listen_address.hpp"
+#include "proxy/session.hpp"
+#include "proxy/tls_context.hpp"
+
+#include <openssl/rand.h>
+
+#include <csignal>
+
+namespace geogate {
+namespace {
+
+std::string random_token() {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        return {}; // no token: /preview is then refused
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    for (auto b : bytes) {
+        s += hex[b >> 4];
+        s += hex[b & 15];
+    }
+    return s;
+}
+
+} // namespace
+
+server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
+    state_.preview_token = random_token();
+    state_.snapshots.replace(initial);
+    state_.stats = &stats_;
+    state_.upstream_tls.set_default_verify_paths();
+    state_.upstream_tls.set_verify_mode(ssl::verify_peer);
+    const auto& cfg = *initial->cfg;
+    if (!cfg.log.access.empty()) {
+        auto mode = cfg.log.client_ip == "full"   ? client_ip_logging::full
+                    : cfg.log.client_ip == "none" ? client_ip_logging::none
+                                                  : client_ip_logging::truncate;
+        access_ = std::make_unique<access_log>(cfg.log.access, mode, cfg.log.log_query);
+        state_.access = access_.get();
+    }
+    unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i)
+        workers_.push_back(std::make_unique<worker>(state_));
+    reloader_ = std::make_unique<reloader>(control_, state_.snapshots, stats_, [this](const snapshot& s) {
+        if (s.cfg->tls) {
+            auto ctx = make_server_tls(*s.cfg);
+            if (ctx) {
+                std::lock_guard lock(tls_mutex_);
+                server_tls_ = ctx;
+            }
+        }
+    });
+}
+
+server::~server() = default;
+
+std::shared_ptr<ssl::context> server::make_server_tls(const config& cfg) {
+    std::string error;
+    auto ctx = build_server_tls_context(*cfg.tls, error);
+    if (!ctx)
+        event_log::error("tls_load_failed", {{"error", error}});
+    return ctx;
+}
+
+bool server::open_listeners() {
+    const auto snap = state_.snapshots.current();
+    const auto& cfg = *snap->cfg;
+    if (cfg.tls) {
+        server_tls_ = make_server_tls(cfg);
+        if (!server_tls_)
+            return false;
+    }
+    auto bind = [&](const std::string& text, bool tls, const char* name) -> bool {
+        auto ep = parse_listen_address(text);
+        if (!ep) {
+            event_log::error("listen_failed", {{"address", text}, {"error", "invalid address"}});
+            return false;
+        }
+        auto acc = std::make_unique<tcp::acceptor>(control_);
+        error_code ec;
+        acc->open(ep->protocol(), ec);
+        if (!ec)
+            acc->set_option(net::socket_base::reuse_address(true), ec);
+        if (!ec && ep->address().is_v6())
+            acc->set_option(net::ip::v6_only(true), ec);
+        if (!ec)
+            acc->bind(*ep, ec);
+        if (!ec)
+            acc->listen(net::socket_base::max_listen_connections, ec);
+        if (ec) {
+            event_log::error("listen_failed", {{"address", text}, {"error", ec.message()}});
+            return false;
+        }
+        auto local = acc->local_endpoint(ec);
+        std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
+        shown += ":" + std::to_string(local.port());
+        event_log::info("listening", {{"listener", name}, {"address", shown}});
+        if (!tls)
+            state_.http_endpoints.push_back(local);
+        net::co_spawn(control_, accept_loop(*acc, tls, name), net::detached);
+        acceptors_.push_back(std::move(acc));
+        return true;
+    };
+    for (const auto& a : cfg.listen.http)
+        if (!bind(a, false, "http"))
+            return false;
+    for (const auto& a : cfg.listen.https)
+        if (!bind(a, true, "https"))
+            return false;
+    if (!cfg.listen.admin.empty()) {
+        auto ep = parse_listen_address(cfg.listen.admin);
+        admin_ = std::make_unique<admin_server>(control_, state_, stats_, *reloader_, workers_);
+        std::string error;
+        if (!ep || !admin_->listen(*ep, error)) {
+            event_log::error("listen_failed", {{"address", cfg.listen.admin}, {"error", ep ? error : "invalid address"}});
+            return false;
+        }
+    }
+    return true;
+}
+
+awaitable<void> server::accept_loop(tcp::acceptor& acceptor, bool tls, std::string name) {
+    for (;;) {
+        auto& w = *workers_[next_worker_++ % workers_.size()];
+        auto [ec, socket] = co_await acceptor.async_accept(w.ioc, use_nothrow);
+        if (ec) {
+            if (ec == net::error::operation_aborted || !acceptor.is_open())
+                co_return;
+            // EMFILE and friends: back off briefly instead of spinning on the error.
+            event_log::warning("accept_failed", {{"listener", name}, {"error", ec.message()}});
+            net::steady_timer t(control_, std::chrono::milliseconds(50));
+            co_await t.async_wait(use_nothrow);
+            continue;
+        }
+        const auto snap = state_.snapshots.current();
+        if (state_.connections.load(std::memory_order_relaxed) >= snap->cfg->limits.max_connections) {
+            error_code ignored;
+            socket.close(ignored); // over the limit: refuse by closing, cheapest for everyone
+            stats_.rejected(503);
+            continue;
+        }
+        error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto peer = socket.remote_endpoint(ignored);
+        std::shared_ptr<ssl::context> ctx;
+        if (tls) {
+            std::lock_guard lock(tls_mutex_);
+            ctx = server_tls_;
+        }
+        net::post(w.ioc, [&w, sock = std::move(socket), peer, ctx]() mutable {
+            beast::tcp_stream stream(std::move(sock));
+            if (ctx)
+                start_session(w, any_stream(std::move(stream), *ctx), peer, ctx);
+            else
+                start_session(w, any_stream(std::move(stream)), peer, nullptr);
+        });
+    }
+}
+
+void server::on_signal(int signo) {
+    switch (signo) {
+    case SIGHUP:
+        reloader_->reload_async("SIGHUP");
+        break;
+    case SIGUSR1:
+        event_log::reopen();
+        if (access_)
+            access_->reopen();
+        event_log::info("logs_reopened");
+        break;
+    case SIGTERM:
+    case SIGINT:
+        begin_shutdown();
+        return; // no further signals wanted
+    }
+    signals_.async_wait([this](error_code ec, int s) {
+        if (!ec)
+            on_signal(s);
+    });
+}
+
+void server::begin_shutdown() {
+    if (shutting_down_)
+        return;
+    shutting_down_ = true;
+    event_log::info("draining");
+    state_.draining = true;
+    for (auto& a : acceptors_) {
+        error_code ignored;
+        a->close(ignored);
+    }
+    reloader_->stop();
+    for (auto& w : workers_)
+        net::post(w->ioc, [wp = w.get()] {
+            for (auto* s : std::vector<session*>(wp->sessions.begin(), wp->sessions.end()))
+                s->close_if_idle();
+            wp->pool.clear();
+        });
+    auto deadline = std::chrono::steady_clock::now() + state_.snapshots.current()->cfg->limits.drain_timeout;
+    net::co_spawn(control_, [this, deadline]() -> awaitable<void> {
+        net::steady_timer t(control_);
+        while (state_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+            t.expires_after(std::chrono::milliseconds(20));
+            co_await t.async_wait(use_nothrow);
+        }
+        if (state_.connections.load() > 0)
+            event_log::warning("drain_timeout", {{"connections", std::to_string(state_.connections.load())}});
+        if (admin_)
+            admin_->stop();
+        for (auto& w : workers_)
+            w->ioc.stop();
+        control_.stop();
+    }, net::detached);
+}
+
+int server::run() {
+    if (!open_listeners())
+        return 1;
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    signals_.add(SIGUSR1);
+    signals_.async_wait([this](error_code ec, int s) {
+        if (!ec)
+            on_signal(s);
+    });
+    reloader_->start();
+    for (auto& w : workers_) {
+        w->thread = std::thread([wp = w.get()] {
+            auto guard = net::make_work_guard(wp->ioc);
+            wp->ioc.run();
+        });
+    }
+    control_.run();
+    for (auto& w : workers_) {
+        w->ioc.stop();
+        if (w->thread.joinable())
+            w->thread.join();
+    }
+    reloader_.reset();
+    event_log::info("stopped");
+    return 0;
+}
+
+} // namespace geogate

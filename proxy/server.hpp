@@ -1,0 +1,50 @@
+#pragma once
+// `geogate serve`: the worker threads, the listeners, the admin listener, signals and the
+// reloader. The main thread runs the control io_context (accepting, signals, admin, timers);
+// each worker thread runs its own io_context with its connections and upstream pool.
+#include "proxy/access_log.hpp"
+#include "proxy/metrics.hpp"
+#include "proxy/net.hpp"
+#include "proxy/reloader.hpp"
+#include "proxy/snapshot.hpp"
+#include "proxy/worker.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace geogate {
+
+class admin_server;
+
+class server {
+public:
+    explicit server(std::shared_ptr<const snapshot> initial);
+    ~server();
+
+    /// Binds every listener, starts the workers and blocks until SIGTERM/SIGINT has drained.
+    /// Returns the process exit code (0 after a clean drain, 1 when a listener cannot bind).
+    int run();
+
+private:
+    bool open_listeners();
+    awaitable<void> accept_loop(tcp::acceptor& acceptor, bool tls, std::string name);
+    void on_signal(int signo);
+    void begin_shutdown();
+    std::shared_ptr<ssl::context> make_server_tls(const config& cfg);
+
+    server_state state_;
+    metrics stats_;
+    std::unique_ptr<access_log> access_;
+    net::io_context control_{1};
+    net::signal_set signals_;
+    std::vector<std::unique_ptr<worker>> workers_;
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+    std::unique_ptr<admin_server> admin_;
+    std::unique_ptr<reloader> reloader_;
+    std::shared_ptr<ssl::context> server_tls_; // replaced on reload; sessions keep theirs
+    std::mutex tls_mutex_;
+    std::size_t next_worker_ = 0;
+    bool shutting_down_ = false;
+};
+
+} // namespace geogate

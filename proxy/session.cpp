@@ -1,0 +1,673 @@
+#include "proxy/session.hpp"
+
+#include "geoip/client_address.hpp"
+#include "proxy/access_log.hpp"
+#include "proxy/body_transform.hpp"
+#include "proxy/client_key.hpp"
+#include "proxy/error_page.hpp"
+#include "proxy/event_log.hpp"
+#include "proxy/local_answer.hpp"
+#include "proxy/metrics.hpp"
+#include "proxy/notice_response.hpp"
+#include "proxy/preview.hpp"
+#include "proxy/request_head_check.hpp"
+#include "proxy/request_target.hpp"
+#include "rules/decide.hpp"
+#include "rules/region_dependence.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <array>
+#include <charconv>
+
+namespace geogate {
+namespace {
+
+constexpr std::size_t body_chunk = 64 * 1024;
+constexpr std::size_t max_response_head = 64 * 1024;
+
+// Errors that only mean "the peer went away" or "we cancelled": not worth an event line.
+// (Beast server-flex's fail(): stream_truncated is the TLS peer closing without close_notify.)
+bool benign(const error_code& ec) {
+    return ec == net::error::eof || ec == net::error::operation_aborted ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+           ec == net::ssl::error::stream_truncated || ec == beast::error::timeout ||
+           ec == http::error::end_of_stream;
+}
+
+std::string hex_size(std::size_t n) {
+    char buf[20];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+    std::string s(buf, p);
+    s += "\r\n";
+    return s;
+}
+
+std::string_view region_text(const geoip::location& loc) {
+    if (loc.unknown())
+        return "unknown";
+    if (loc.subdivision_count)
+        return loc.subdivisions[0];
+    return loc.country;
+}
+
+} // namespace
+
+session::session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx)
+    : worker_(w), tls_ctx_(std::move(tls_ctx)), stream_(std::move(stream)), peer_(peer),
+      peer_text_(geoip::unmap(peer.address()).to_string()) {
+    worker_.sessions.insert(this);
+    worker_.shared.connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+session::~session() {
+    worker_.sessions.erase(this);
+    worker_.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void session::close_if_idle() noexcept {
+    if (idle_)
+        stream_.close();
+}
+
+void start_session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx) {
+    auto s = std::make_shared<session>(w, std::move(stream), peer, std::move(tls_ctx));
+    net::co_spawn(w.ioc, [s]() -> awaitable<void> { co_await s->run(); }, net::detached);
+}
+
+awaitable<void> session::run() {
+    try {
+        const auto snap = worker_.shared.snapshots.current();
+        const auto& limits = snap->cfg->limits;
+        if (stream_.is_tls()) {
+            stream_.tcp().expires_after(limits.header_timeout);
+            auto [ec] = co_await stream_.tls().async_handshake(ssl::stream_base::server, use_nothrow);
+            if (ec) {
+                worker_.shared.stats->tls_handshake_failed();
+                stream_.close();
+                co_return;
+            }
+        }
+        for (;;) {
+            idle_ = true;
+            if (worker_.shared.draining.load(std::memory_order_relaxed))
+                break;
+            auto r = co_await read_request_head();
+            if (r != head_result::ok)
+                break;
+            idle_ = false;
+            std::size_t head_size = 0;
+            {
+                std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+                head_size = data.find("\r\n\r\n") + 4;
+            }
+            if (!co_await handle_request(head_size))
+                break;
+            first_request_ = false;
+        }
+    } catch (const std::exception& e) {
+        // Nothing on the data path throws by design; this is the last line of defence
+        // (e.g. bad_alloc) so that one connection can never take the process down.
+        event_log::error("session_exception", {{"what", e.what()}});
+    }
+    stream_.close();
+}
+
+awaitable<session::head_result> session::read_request_head() {
+    const auto snap = worker_.shared.snapshots.current();
+    const auto& limits = snap->cfg->limits;
+    std::size_t scan_from = 0;
+    bool deadline_set = false;
+    if (buffer_.size() == 0) {
+        // Waiting for a request: the keep-alive idle timeout (the first request of a new
+        // connection gets the header deadline instead, so an idle connect cannot sit forever).
+        stream_.tcp().expires_after(first_request_ ? limits.header_timeout : limits.keepalive_timeout);
+    } else {
+        stream_.tcp().expires_after(limits.header_timeout);
+        deadline_set = true;
+    }
+    for (;;) {
+        std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        // RFC 9112 2.2: ignore at least one empty line before a request-line.
+        while (scan_from == 0 && data.size() >= 2 && data.substr(0, 2) == "\r\n") {
+            buffer_.consume(2);
+            data = std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        }
+        auto end = data.find("\r\n\r\n", scan_from);
+        if (end != std::string_view::npos)
+            co_return head_result::ok;
+        auto line_end = data.find("\r\n");
+        if ((line_end == std::string_view::npos && data.size() > limits.max_request_line) ||
+            (line_end != std::string_view::npos && line_end > limits.max_request_line)) {
+            request_record rec{};
+            co_await answer_local(error_response(414, true), rec, 414);
+            co_return head_result::answered;
+        }
+        if (data.size() > limits.max_header_bytes) {
+            request_record rec{};
+            co_await answer_local(error_response(431, true), rec, 431);
+            co_return head_result::answered;
+        }
+        scan_from = data.size() >= 3 ? data.size() - 3 : 0;
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(16 * 1024), use_nothrow);
+        buffer_.commit(n);
+        if (ec) {
+            if (ec == beast::error::timeout && buffer_.size() > 0) {
+                request_record rec{};
+                co_await answer_local(error_response(408, true), rec, 408);
+                co_return head_result::answered;
+            }
+            co_return head_result::closed;
+        }
+        if (!deadline_set && buffer_.size() > 0) {
+            // The first byte of a request starts the whole-head deadline (slowloris).
+            stream_.tcp().expires_after(limits.header_timeout);
+            deadline_set = true;
+        }
+    }
+}
+
+awaitable<void> session::answer_local(std::string response, request_record& rec, unsigned status) {
+    rec.status = status;
+    rec.local = true;
+    const auto snap = worker_.shared.snapshots.current();
+    stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(response), use_nothrow);
+    rec.bytes_out += n;
+    if (rec.start.time_since_epoch().count() != 0)
+        finish_request(rec);
+    else
+        worker_.shared.stats->rejected(status);
+}
+
+void session::finish_request(request_record& rec) {
+    worker_.shared.stats->record(rec);
+    if (worker_.shared.access)
+        worker_.shared.access->write(rec);
+}
+
+awaitable<bool> session::handle_request(std::size_t head_size) {
+    request_record rec;
+    rec.start = std::chrono::steady_clock::now();
+    rec.wall_start = std::chrono::system_clock::now();
+    const auto snap = worker_.shared.snapshots.current(); // one snapshot for the whole request
+    const config& cfg = *snap->cfg;
+
+    std::string_view head(static_cast<const char*>(buffer_.data().data()), head_size);
+    auto verdict = check_request_head(head, {cfg.limits.max_request_line});
+    if (!verdict.ok()) {
+        bool is_head = head.substr(0, 5) == "HEAD ";
+        co_await answer_local(error_response(verdict.status, true, is_head), rec, verdict.status);
+        co_return false;
+    }
+
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes + 4));
+    parser.body_limit(boost::none); // enforced below, with a 413 instead of a parse error
+    error_code ec;
+    auto used = parser.put(net::buffer(head.data(), head.size()), ec);
+    if (ec || !parser.is_header_done()) {
+        co_await answer_local(error_response(400, true), rec, 400);
+        co_return false;
+    }
+    buffer_.consume(used);
+    auto& req = parser.get();
+
+    auto target = split_request_target(req.target());
+    rec.method = req.method_string();
+    rec.path = target.path;
+    if (target.has_query)
+        rec.query = target.query;
+    std::string host = normalize_host(!target.authority.empty() ? target.authority
+                                                                 : std::string_view(req[http::field::host]));
+    rec.host = host;
+
+    bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+    if (parser.content_length() && *parser.content_length() > cfg.limits.max_body_bytes) {
+        co_await answer_local(error_response(413, true), rec, 413);
+        co_return false;
+    }
+
+    // Who and where the reader is.
+    std::array<std::string_view, 16> values{};
+    std::size_t nvalues = 0;
+    for (auto it = req.find(cfg.client_ip.header); it != req.end() && nvalues < values.size(); ++it) {
+        if (!iequals(it->name_string(), cfg.client_ip.header))
+            break;
+        values[nvalues++] = it->value();
+    }
+    rec.client = geoip::resolve_client_address(
+        peer_.address(), std::span<const std::string_view>(values.data(), nvalues), cfg.client_ip.policy);
+    if (rec.client)
+        rec.where = snap->geo->lookup(*rec.client);
+    if (auto pv = req.find("X-Geogate-Preview"); pv != req.end()) {
+        // Only geogate's own admin listener knows the token; anyone else's header is ignored
+        // (and never forwarded: header_policy drops it).
+        if (auto loc = preview_location(pv->value(), worker_.shared.preview_token, peer_.address()))
+            rec.where = *loc;
+    }
+
+    rules::request_view view;
+    view.method = req.method_string();
+    view.host = host;
+    view.path = target.path;
+    view.user_agent = req[http::field::user_agent];
+    view.client_key = client_key_of(rec.client);
+    auto d = rules::decide(view, rec.where, *snap->rules);
+    rec.decision = d.act;
+    if (d.matched)
+        rec.rule = d.matched->name;
+
+    bool close_after = !req.keep_alive() || has_body;
+    switch (d.act) {
+    case rules::action::redirect: {
+        auto response = redirect_response(*d.matched, *d.target, target, close_after);
+        rec.mirror = d.target->base;
+        co_await answer_local(std::move(response), rec, d.matched->status);
+        co_return !close_after;
+    }
+    case rules::action::block: {
+        auto response = block_response(*snap, *d.matched, req, rec, close_after);
+        co_await answer_local(std::move(response), rec, 451);
+        co_return !close_after;
+    }
+    case rules::action::pass:
+    case rules::action::notice:
+        break;
+    }
+    rec.region_dependent = d.act != rules::action::pass || rules::may_depend_on_region(view, *snap->rules);
+    co_return co_await forward(*snap, d.matched, parser, target, rec);
+}
+
+awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
+                                 http::request_parser<http::buffer_body>& parser, const request_target& target,
+                                 request_record& rec) {
+    const config& cfg = *snap.cfg;
+    auto& req = parser.get();
+    bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+    bool upgrade = req.find(http::field::upgrade) != req.end() && parser.upgrade();
+    bool notice = rec.decision == rules::action::notice;
+
+    std::string upstream_target = cfg.origin.base_path + (target.path == "*" ? std::string("*") : target.origin_form());
+    upstream_request_plan plan;
+    plan.target = upstream_target;
+    plan.client_ip = peer_text_;
+    plan.peer_trusted = cfg.client_ip.policy.is_trusted(geoip::unmap(peer_.address()));
+    plan.proto = stream_.is_tls() ? "https" : "http";
+    std::string host_value = !target.authority.empty() ? std::string(target.authority)
+                                                       : std::string(req[http::field::host]);
+    plan.host = cfg.origin.preserve_host && !host_value.empty() ? std::string_view(host_value)
+                                                                : std::string_view(cfg.origin.host_header);
+    plan.client_ip_header = cfg.client_ip.header;
+    std::string region_value(region_text(rec.where));
+    plan.region_header = cfg.client_ip.region_header;
+    plan.region_value = region_value;
+    plan.upgrade = upgrade;
+    plan.chunked_body = parser.chunked();
+    if (notice && rule)
+        prepare_notice_request(snap, *rule, req, plan);
+    std::string up_head = build_upstream_request_head(req, plan);
+
+    // Expect: 100-continue is answered here: the origin never sees Expect, and the client
+    // sends its body only once geogate has decided to forward it.
+    if (has_body && iequals(req[http::field::expect], "100-continue")) {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream_.tcp().expires_after(cfg.limits.body_timeout);
+        auto [ec, n] = co_await net::async_write(stream_, net::buffer(cont), use_nothrow);
+        if (ec) {
+            finish_request(rec);
+            co_return false;
+        }
+    }
+
+    std::unique_ptr<upstream_connection> up;
+    std::optional<http::response_parser<http::buffer_body>> res; // parsers are one-shot: re-emplaced
+    bool fresh_only = false;
+    for (int attempt = 0;; ++attempt) {
+        auto acq = co_await worker_.pool.acquire(cfg.origin, fresh_only);
+        if (acq.ec) {
+            worker_.shared.stats->upstream_error(acq.timed_out ? "connect_timeout" : "connect");
+            event_log::warning("upstream_connect_failed", {{"error", acq.ec.message()}});
+            co_await answer_local(error_response(502, has_body), rec, 502);
+            co_return !has_body && req.keep_alive();
+        }
+        up = std::move(acq.conn);
+        auto up_start = std::chrono::steady_clock::now();
+        up->stream.tcp().expires_after(cfg.origin.response_timeout);
+        auto [wec, wn] = co_await net::async_write(up->stream, net::buffer(up_head), use_nothrow);
+        bool ok = !wec;
+        if (ok && has_body) {
+            if (!co_await send_body_upstream(parser, *up, rec))
+                co_return false; // client side failed; answered or closed there
+        }
+        auto fresh_parser = [&] {
+            res.emplace();
+            res->header_limit(max_response_head);
+            res->body_limit(boost::none);
+            if (req.method() == http::verb::head)
+                res->skip(true);
+        };
+        fresh_parser();
+        if (ok) {
+            up->stream.tcp().expires_after(cfg.origin.response_timeout);
+            error_code rec_ec;
+            for (;;) {
+                auto [rec2, rn] = co_await http::async_read_header(up->stream, up->buffer, *res, use_nothrow);
+                rec_ec = rec2;
+                if (rec_ec)
+                    break;
+                auto code = res->get().result_int();
+                if (code >= 100 && code < 200 && code != 101) {
+                    fresh_parser(); // interim responses (103 Early Hints, a stray 100) are not relayed
+                    continue;
+                }
+                break;
+            }
+            if (!rec_ec) {
+                worker_.shared.stats->origin_ok();
+                rec.upstream_time = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - up_start);
+                break;
+            }
+            ok = false;
+            wec = rec_ec;
+        }
+        // A reused connection that the origin closed while idle fails before any response
+        // byte: retry once on a fresh connection when no request body was sent.
+        bool nothing_received = up->buffer.size() == 0 && !res->got_some();
+        if (acq.reused && attempt == 0 && !has_body && nothing_received &&
+            (wec == net::error::eof || wec == net::error::connection_reset ||
+             wec == http::error::end_of_stream || wec == net::error::broken_pipe)) {
+            up->stream.close();
+            fresh_only = true;
+            continue;
+        }
+        up->stream.close();
+        bool timeout = wec == beast::error::timeout;
+        worker_.shared.stats->upstream_error(timeout ? "response_timeout" : "bad_response");
+        event_log::warning("upstream_failed", {{"error", wec.message()}});
+        co_await answer_local(error_response(timeout ? 504 : 502, true), rec, timeout ? 504 : 502);
+        co_return false;
+    }
+
+    rec.upstream_status = res->get().result_int();
+    if (rec.upstream_status == 101) {
+        if (!upgrade) {
+            up->stream.close();
+            co_await answer_local(error_response(502, true), rec, 502);
+            co_return false;
+        }
+        client_response_plan p;
+        p.framing = body_framing::none;
+        p.keep_upgrade = true;
+        auto head_out = build_client_response_head(res->get(), p);
+        std::vector<net::const_buffer> bufs{net::buffer(head_out)};
+        if (up->buffer.size())
+            bufs.push_back(up->buffer.data()); // bytes the origin sent right after its 101
+        rec.status = 101;
+        if (!co_await write_client(bufs, rec)) {
+            up->stream.close();
+            finish_request(rec);
+            co_return false;
+        }
+        up->buffer.consume(up->buffer.size());
+        finish_request(rec);
+        co_await tunnel(*up);
+        up->stream.close();
+        co_return false;
+    }
+
+    bool reusable = false;
+    bool keep = co_await relay_response(snap, rule, req, *res, *up, rec, reusable);
+    if (reusable)
+        worker_.pool.release(std::move(up), cfg.origin);
+    else
+        up->stream.close();
+    finish_request(rec);
+    co_return keep;
+}
+
+awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_body>& parser,
+                                            upstream_connection& up, request_record& rec) {
+    const auto snap = worker_.shared.snapshots.current();
+    const auto& limits = snap->cfg->limits;
+    if (body_buf_.size() < body_chunk)
+        body_buf_.resize(body_chunk);
+    bool chunked = parser.chunked();
+    while (!parser.is_done()) {
+        parser.get().body().data = body_buf_.data();
+        parser.get().body().size = body_buf_.size();
+        stream_.tcp().expires_after(limits.body_timeout);
+        auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (ec) {
+            // The client's body is broken or cut: the origin got part of a request, so that
+            // connection is discarded; the client gets a 400 (bad chunk) or nothing (gone).
+            up.stream.close();
+            if (!benign(ec))
+                co_await answer_local(error_response(ec == beast::error::timeout ? 408 : 400, true), rec,
+                                      ec == beast::error::timeout ? 408 : 400);
+            else
+                finish_request(rec);
+            co_return false;
+        }
+        std::size_t got = body_buf_.size() - parser.get().body().size;
+        rec.bytes_in += got;
+        if (rec.bytes_in > limits.max_body_bytes) {
+            up.stream.close();
+            co_await answer_local(error_response(413, true), rec, 413);
+            co_return false;
+        }
+        if (got == 0 && !parser.is_done())
+            continue;
+        std::string size_line;
+        std::array<net::const_buffer, 4> bufs;
+        std::size_t nb = 0;
+        if (chunked && got) {
+            size_line = hex_size(got);
+            bufs[nb++] = net::buffer(size_line);
+        }
+        if (got)
+            bufs[nb++] = net::buffer(body_buf_.data(), got);
+        if (chunked && got)
+            bufs[nb++] = net::buffer("\r\n", 2);
+        if (chunked && parser.is_done())
+            bufs[nb++] = net::buffer("0\r\n\r\n", 5);
+        up.stream.tcp().expires_after(snap->cfg->origin.response_timeout);
+        auto [wec, wn] = co_await net::async_write(up.stream, std::span(bufs.data(), nb), use_nothrow);
+        if (wec) {
+            up.stream.close();
+            worker_.shared.stats->upstream_error("request_body");
+            co_await answer_local(error_response(502, true), rec, 502);
+            co_return false;
+        }
+    }
+    co_return true;
+}
+
+awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers, request_record& rec) {
+    const auto snap = worker_.shared.snapshots.current();
+    stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
+    rec.bytes_out += n;
+    co_return !ec;
+}
+
+awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule* rule,
+                                        const http::request<http::buffer_body>& req,
+                                        http::response_parser<http::buffer_body>& res,
+                                        upstream_connection& up, request_record& rec, bool& reusable) {
+    const config& cfg = *snap.cfg;
+    auto& head = res.get();
+    unsigned status = head.result_int();
+    bool head_request = req.method() == http::verb::head;
+    bool no_body = head_request || status == 204 || status == 304 || status < 200;
+    bool client_http10 = req.version() == 10;
+    bool draining = worker_.shared.draining.load(std::memory_order_relaxed);
+
+    client_response_plan plan;
+    std::unique_ptr<body_transform> transform;
+    if (rec.decision == rules::action::notice && rule)
+        transform = plan_notice_response(snap, *rule, req, head, plan, rec);
+    if (rec.region_dependent)
+        apply_region_cache_policy(cfg, head, plan);
+
+    if (no_body) {
+        plan.framing = body_framing::none;
+        if (auto cl = head.find(http::field::content_length); cl != head.end() && (head_request || status == 304))
+            if (!transform)
+                plan.add.emplace_back("Content-Length", std::string(cl->value()));
+        transform.reset();
+    } else if (transform || !res.content_length()) {
+        plan.framing = client_http10 ? body_framing::close_delimited : body_framing::chunked;
+    } else {
+        plan.framing = body_framing::content_length;
+        plan.content_length = *res.content_length();
+    }
+    bool keep_client = req.keep_alive() && plan.framing != body_framing::close_delimited && !draining;
+    plan.close = !keep_client;
+    rec.status = status;
+
+    std::string head_out = build_client_response_head(head, plan);
+    bool chunked = plan.framing == body_framing::chunked;
+
+    if (no_body || res.is_done()) {
+        std::vector<net::const_buffer> bufs{net::buffer(head_out)};
+        std::vector<std::string_view> tail;
+        std::string size_line;
+        if (chunked) {
+            if (transform && transform->finish(tail)) {
+                std::size_t total = 0;
+                for (auto v : tail) total += v.size();
+                if (total) {
+                    size_line = hex_size(total);
+                    bufs.push_back(net::buffer(size_line));
+                    for (auto v : tail) bufs.push_back(net::buffer(v.data(), v.size()));
+                    bufs.push_back(net::buffer("\r\n", 2));
+                }
+            }
+            bufs.push_back(net::buffer("0\r\n\r\n", 5));
+        }
+        if (!co_await write_client(bufs, rec)) {
+            rec.aborted = true;
+            co_return false;
+        }
+        reusable = res.keep_alive() && res.is_done();
+        co_return keep_client;
+    }
+
+    if (body_buf_.size() < body_chunk)
+        body_buf_.resize(body_chunk);
+    bool head_sent = false;
+    std::vector<net::const_buffer> bufs;
+    std::vector<std::string_view> pieces;
+    std::string size_line;
+    for (;;) {
+        bool done = res.is_done();
+        std::size_t got = 0;
+        if (!done) {
+            head.body().data = body_buf_.data();
+            head.body().size = body_buf_.size();
+            up.stream.tcp().expires_after(cfg.origin.response_timeout);
+            auto [ec, n] = co_await http::async_read_some(up.stream, up.buffer, res, use_nothrow);
+            if (ec == http::error::need_buffer)
+                ec = {};
+            if (ec == http::error::end_of_stream && res.is_done())
+                ec = {};
+            if (ec) {
+                // The origin failed mid-body. The client must see an incomplete response: no
+                // terminating chunk, and the connection closes short of any Content-Length.
+                worker_.shared.stats->upstream_error(ec == beast::error::timeout ? "body_timeout" : "body");
+                if (!head_sent) {
+                    // Nothing sent yet: still a clean 502/504 for the client.
+                    bool timeout = ec == beast::error::timeout;
+                    rec.aborted = true;
+                    auto page = error_response(timeout ? 504 : 502, true);
+                    std::vector<net::const_buffer> eb{net::buffer(page)};
+                    rec.status = timeout ? 504 : 502;
+                    co_await write_client(eb, rec);
+                    co_return false;
+                }
+                rec.aborted = true;
+                co_return false;
+            }
+            got = body_buf_.size() - head.body().size;
+            done = res.is_done();
+        }
+        bufs.clear();
+        pieces.clear();
+        if (!head_sent)
+            bufs.push_back(net::buffer(head_out));
+        std::string_view in(body_buf_.data(), got);
+        if (transform) {
+            if ((!in.empty() && !transform->write(in, pieces)) || (done && !transform->finish(pieces))) {
+                rec.aborted = true;
+                if (!head_sent) {
+                    auto page = error_response(502, true);
+                    std::vector<net::const_buffer> eb{net::buffer(page)};
+                    rec.status = 502;
+                    co_await write_client(eb, rec);
+                }
+                co_return false;
+            }
+        } else if (!in.empty()) {
+            pieces.push_back(in);
+        }
+        std::size_t total = 0;
+        for (auto v : pieces) total += v.size();
+        if (chunked && total) {
+            size_line = hex_size(total);
+            bufs.push_back(net::buffer(size_line));
+        }
+        for (auto v : pieces)
+            if (!v.empty())
+                bufs.push_back(net::buffer(v.data(), v.size()));
+        if (chunked && total)
+            bufs.push_back(net::buffer("\r\n", 2));
+        if (chunked && done)
+            bufs.push_back(net::buffer("0\r\n\r\n", 5));
+        if (!bufs.empty()) {
+            if (!co_await write_client(bufs, rec)) {
+                rec.aborted = true;
+                co_return false;
+            }
+            head_sent = true;
+        }
+        if (done)
+            break;
+    }
+    reusable = res.keep_alive();
+    co_return keep_client;
+}
+
+awaitable<void> session::tunnel(upstream_connection& up) {
+    using namespace net::experimental::awaitable_operators;
+    const auto snap = worker_.shared.snapshots.current();
+    auto idle = snap->cfg->limits.keepalive_timeout;
+    // Bytes already buffered from the client (sent right after the upgrade request) go first.
+    if (buffer_.size()) {
+        auto [ec, n] = co_await net::async_write(up.stream, buffer_.data(), use_nothrow);
+        buffer_.consume(buffer_.size());
+        if (ec)
+            co_return;
+    }
+    auto pump = [idle](any_stream& from, any_stream& to) -> awaitable<void> {
+        std::array<char, 16 * 1024> buf;
+        for (;;) {
+            from.tcp().expires_after(idle);
+            auto [ec, n] = co_await from.async_read_some(net::buffer(buf), use_nothrow);
+            if (n) {
+                to.tcp().expires_after(idle);
+                auto [wec, wn] = co_await net::async_write(to, net::buffer(buf.data(), n), use_nothrow);
+                if (wec)
+                    co_return;
+            }
+            if (ec)
+                co_return;
+        }
+    };
+    co_await (pump(stream_, up.stream) || pump(up.stream, stream_));
+}
+
+} // namespace geogate

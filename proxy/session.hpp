@@ -1,0 +1,70 @@
+#pragma once
+// One client connection: read a request head (limits, deadline), check it strictly, take one
+// snapshot, find the client's region, decide, then answer locally (redirect, block, error) or
+// forward to the origin and relay the response (through the notice transform when the
+// decision says so), log, and loop for the next request on a keep-alive connection.
+// The request flow is written down in docs/request-flow.md with these function names.
+#include "proxy/any_stream.hpp"
+#include "proxy/header_policy.hpp"
+#include "proxy/net.hpp"
+#include "proxy/request_record.hpp"
+#include "proxy/worker.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace geogate {
+
+class body_transform;
+struct request_target;
+
+class session {
+public:
+    session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx);
+    ~session();
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    /// Runs the connection to its end. Never throws.
+    awaitable<void> run();
+
+    /// Shutdown: closes the connection now if it is waiting for a request; otherwise the
+    /// current request finishes and the connection closes after it.
+    void close_if_idle() noexcept;
+
+private:
+    enum class head_result { ok, closed, answered };
+    awaitable<head_result> read_request_head();
+    awaitable<bool> handle_request(std::size_t head_size);
+    awaitable<bool> forward(const snapshot& snap, const rules::rule* rule,
+                            http::request_parser<http::buffer_body>& req, const request_target& target,
+                            request_record& rec);
+    awaitable<bool> send_body_upstream(http::request_parser<http::buffer_body>& req,
+                                       upstream_connection& up, request_record& rec);
+    awaitable<bool> relay_response(const snapshot& snap, const rules::rule* rule,
+                                   const http::request<http::buffer_body>& req,
+                                   http::response_parser<http::buffer_body>& res,
+                                   upstream_connection& up, request_record& rec, bool& reusable);
+    awaitable<void> tunnel(upstream_connection& up);
+    awaitable<bool> write_client(std::vector<net::const_buffer>& buffers, request_record& rec);
+    awaitable<void> answer_local(std::string response, request_record& rec, unsigned status);
+    void finish_request(request_record& rec);
+
+    worker& worker_;
+    std::shared_ptr<ssl::context> tls_ctx_; // keeps the context of a TLS stream alive across reloads
+    any_stream stream_;
+    tcp::endpoint peer_;
+    std::string peer_text_;
+    beast::flat_buffer buffer_;
+    std::vector<char> body_buf_;
+    bool idle_ = true;
+    bool first_request_ = true;
+    bool tls_handshake_done_ = false;
+};
+
+/// Starts a session coroutine on worker `w`; call on that worker's thread. `tls_ctx` is the
+/// server TLS context the stream was made with (nullptr for plain TCP).
+void start_session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx);
+
+} // namespace geogate
