@@ -33,7 +33,12 @@ def collect(config, rules, notices):
     if notices.is_dir():
         for f in sorted(p for p in notices.rglob("*") if p.is_file()):
             rel = f.relative_to(notices).as_posix()
-            if rel.startswith(".") or "/." in rel:
+            # What geogate reads: approvals.lock and <id>/notice.toml, <id>/<lang>.html.
+            parts = rel.split("/")
+            wanted = rel == "approvals.lock" or (
+                len(parts) == 2 and not parts[0].startswith(".")
+                and (parts[1] == "notice.toml" or parts[1].endswith(".html")))
+            if not wanted:
                 continue
             files.append((f"notices/{rel}", f.read_bytes()))
     return files
@@ -121,8 +126,9 @@ def main():
         stale = [p.name for p, want in ((cm_path, want_cm), (dep_path, want_dep))
                  if not p.exists() or p.read_text() != want]
         if stale:
-            print(f"gen-configmap.py: out of date: {', '.join(stale)}; "
-                  "run deploy/kubernetes/gen-configmap.py", file=sys.stderr)
+            print(f"gen-configmap.py: out of date: {', '.join(stale)}: the config, rules or notices "
+                  "changed; run deploy/kubernetes/gen-configmap.py and commit the result",
+                  file=sys.stderr)
             return 1
         print(f"gen-configmap.py: up to date ({len(files)} files)")
         return 0
