@@ -25,6 +25,10 @@ namespace {
 
 constexpr std::size_t body_chunk = 64 * 1024;
 constexpr std::size_t max_response_head = 64 * 1024;
+// Request body bytes read before the origin is contacted: a malformed chunked body of up to
+// this size is refused with nothing sent upstream, and a body that fits may be retried on a
+// fresh connection when a pooled one turns out dead.
+constexpr std::size_t body_prefetch = 64 * 1024;
 
 // Errors that only mean "the peer went away" or "we cancelled": not worth an event line.
 // (Beast server-flex's fail(): stream_truncated is the TLS peer closing without close_notify.)
@@ -134,8 +138,20 @@ awaitable<session::head_result> session::read_request_head() {
             data = std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
         }
         auto end = data.find("\r\n\r\n", scan_from);
-        if (end != std::string_view::npos)
+        if (end != std::string_view::npos) {
+            if (end + 4 > limits.max_header_bytes) {
+                request_record rec{};
+                co_await answer_local(error_response(431, true), rec, 431);
+                co_return head_result::answered;
+            }
             co_return head_result::ok;
+        }
+        if (data.find('\0') != std::string_view::npos) {
+            // A NUL can never be part of a valid head: answer now rather than at the deadline.
+            request_record rec{};
+            co_await answer_local(error_response(400, true), rec, 400);
+            co_return head_result::answered;
+        }
         auto line_end = data.find("\r\n");
         if ((line_end == std::string_view::npos && data.size() > limits.max_request_line) ||
             (line_end != std::string_view::npos && line_end > limits.max_request_line)) {
@@ -320,6 +336,11 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
         }
     }
 
+    std::string prefetched;
+    if (has_body && !co_await prefetch_body(parser, prefetched, rec))
+        co_return false; // answered (400/408/413) or the client is gone; the origin saw nothing
+    bool body_replayable = !has_body || parser.is_done();
+
     std::unique_ptr<upstream_connection> up;
     std::optional<http::response_parser<http::buffer_body>> res; // parsers are one-shot: re-emplaced
     bool fresh_only = false;
@@ -337,7 +358,7 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
         auto [wec, wn] = co_await net::async_write(up->stream, net::buffer(up_head), use_nothrow);
         bool ok = !wec;
         if (ok && has_body) {
-            if (!co_await send_body_upstream(parser, *up, rec))
+            if (!co_await send_body_upstream(parser, prefetched, *up, rec))
                 co_return false; // client side failed; answered or closed there
         }
         auto fresh_parser = [&] {
@@ -373,9 +394,9 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
             wec = rec_ec;
         }
         // A reused connection that the origin closed while idle fails before any response
-        // byte: retry once on a fresh connection when no request body was sent.
+        // byte: retry once on a fresh connection when the whole request can be sent again.
         bool nothing_received = up->buffer.size() == 0 && !res->got_some();
-        if (acq.reused && attempt == 0 && !has_body && nothing_received &&
+        if (acq.reused && attempt == 0 && body_replayable && nothing_received &&
             (wec == net::error::eof || wec == net::error::connection_reset ||
              wec == http::error::end_of_stream || wec == net::error::broken_pipe)) {
             up->stream.close();
@@ -427,53 +448,82 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     co_return keep;
 }
 
-awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_body>& parser,
-                                            upstream_connection& up, request_record& rec) {
+awaitable<std::optional<std::size_t>> session::read_body_piece(http::request_parser<http::buffer_body>& parser,
+                                                               request_record& rec) {
     const auto snap = worker_.shared.snapshots.current();
     const auto& limits = snap->cfg->limits;
     if (body_buf_.size() < body_chunk)
         body_buf_.resize(body_chunk);
+    parser.get().body().data = body_buf_.data();
+    parser.get().body().size = body_buf_.size();
+    stream_.tcp().expires_after(limits.body_timeout);
+    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+    if (ec == http::error::need_buffer)
+        ec = {};
+    if (ec) {
+        // A broken or cut body: 400 (bad chunk), 408 (too slow) or nothing (client gone).
+        if (!benign(ec) || ec == beast::error::timeout) {
+            unsigned status = ec == beast::error::timeout ? 408 : 400;
+            co_await answer_local(error_response(status, true), rec, status);
+        } else {
+            finish_request(rec);
+        }
+        co_return std::nullopt;
+    }
+    std::size_t got = body_buf_.size() - parser.get().body().size;
+    rec.bytes_in += got;
+    if (rec.bytes_in > limits.max_body_bytes) {
+        co_await answer_local(error_response(413, true), rec, 413);
+        co_return std::nullopt;
+    }
+    co_return got;
+}
+
+awaitable<bool> session::prefetch_body(http::request_parser<http::buffer_body>& parser, std::string& prefetched,
+                                       request_record& rec) {
+    while (!parser.is_done() && prefetched.size() < body_prefetch) {
+        auto got = co_await read_body_piece(parser, rec);
+        if (!got)
+            co_return false;
+        prefetched.append(body_buf_.data(), *got);
+    }
+    co_return true;
+}
+
+awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_body>& parser,
+                                            std::string_view prefetched, upstream_connection& up,
+                                            request_record& rec) {
+    const auto snap = worker_.shared.snapshots.current();
     bool chunked = parser.chunked();
-    while (!parser.is_done()) {
-        parser.get().body().data = body_buf_.data();
-        parser.get().body().size = body_buf_.size();
-        stream_.tcp().expires_after(limits.body_timeout);
-        auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
-        if (ec == http::error::need_buffer)
-            ec = {};
-        if (ec) {
-            // The client's body is broken or cut: the origin got part of a request, so that
-            // connection is discarded; the client gets a 400 (bad chunk) or nothing (gone).
-            up.stream.close();
-            if (!benign(ec))
-                co_await answer_local(error_response(ec == beast::error::timeout ? 408 : 400, true), rec,
-                                      ec == beast::error::timeout ? 408 : 400);
-            else
-                finish_request(rec);
-            co_return false;
+    std::string_view piece = prefetched;
+    bool first = true;
+    for (;;) {
+        if (!first) {
+            if (parser.is_done())
+                break;
+            auto got = co_await read_body_piece(parser, rec);
+            if (!got) {
+                up.stream.close(); // the origin got part of a request: that connection is done
+                co_return false;
+            }
+            piece = std::string_view(body_buf_.data(), *got);
         }
-        std::size_t got = body_buf_.size() - parser.get().body().size;
-        rec.bytes_in += got;
-        if (rec.bytes_in > limits.max_body_bytes) {
-            up.stream.close();
-            co_await answer_local(error_response(413, true), rec, 413);
-            co_return false;
-        }
-        if (got == 0 && !parser.is_done())
-            continue;
+        first = false;
         std::string size_line;
         std::array<net::const_buffer, 4> bufs;
         std::size_t nb = 0;
-        if (chunked && got) {
-            size_line = hex_size(got);
+        if (chunked && !piece.empty()) {
+            size_line = hex_size(piece.size());
             bufs[nb++] = net::buffer(size_line);
         }
-        if (got)
-            bufs[nb++] = net::buffer(body_buf_.data(), got);
-        if (chunked && got)
+        if (!piece.empty())
+            bufs[nb++] = net::buffer(piece.data(), piece.size());
+        if (chunked && !piece.empty())
             bufs[nb++] = net::buffer("\r\n", 2);
         if (chunked && parser.is_done())
-            bufs[nb++] = net::buffer("0\r\n\r\n", 5);
+            bufs[nb++] = net::buffer("0\r\n\r\n", 5); // trailers are not forwarded
+        if (nb == 0)
+            continue;
         up.stream.tcp().expires_after(snap->cfg->origin.response_timeout);
         auto [wec, wn] = co_await net::async_write(up.stream, std::span(bufs.data(), nb), use_nothrow);
         if (wec) {

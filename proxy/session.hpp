@@ -11,6 +11,7 @@
 #include "proxy/worker.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,11 @@ private:
     awaitable<bool> forward(const snapshot& snap, const rules::rule* rule,
                             http::request_parser<http::buffer_body>& req, const request_target& target,
                             request_record& rec);
-    awaitable<bool> send_body_upstream(http::request_parser<http::buffer_body>& req,
+    awaitable<std::optional<std::size_t>> read_body_piece(http::request_parser<http::buffer_body>& req,
+                                                          request_record& rec);
+    awaitable<bool> prefetch_body(http::request_parser<http::buffer_body>& req, std::string& prefetched,
+                                  request_record& rec);
+    awaitable<bool> send_body_upstream(http::request_parser<http::buffer_body>& req, std::string_view prefetched,
                                        upstream_connection& up, request_record& rec);
     awaitable<bool> relay_response(const snapshot& snap, const rules::rule* rule,
                                    const http::request<http::buffer_body>& req,

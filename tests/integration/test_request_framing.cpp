@@ -56,7 +56,7 @@ std::vector<bad_request> bad_requests() {
         {"bare-lf-line", "GET /echo?case=bare-lf-line HTTP/1.1\n" + host + "\r\n"},
         {"bare-lf-header", line("bare-lf-header") + "Host: site.test\nX-A: b\r\n\r\n"},
         {"space-before-colon", line("space-before-colon") + host + "X-Bad : v\r\n\r\n"},
-        {"nul-in-header", line("nul-in-header") + host + std::string("X-Nul: a\0b\r\n\r\n", 13)},
+        {"nul-in-header", line("nul-in-header") + host + std::string("X-Nul: a\0b\r\n\r\n", 14)},
         {"no-host", line("no-host") + "\r\n"},
         {"two-hosts", line("two-hosts") + host + "Host: other.test\r\n\r\n"},
         {"host-space", line("host-space") + "Host: site test\r\n\r\n"},
