@@ -19,6 +19,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 
 namespace geogate {
 namespace {
@@ -613,37 +614,61 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     std::vector<net::const_buffer> bufs;
     std::vector<std::string_view> pieces;
     std::string size_line;
+    // A length-delimited body is relayed straight from the socket in large reads: through
+    // Beast's parser it would come in flat_buffer-sized pieces and be copied twice.
+    const bool raw = res.content_length().has_value();
+    std::uint64_t remaining = raw ? *res.content_length() : 0;
     for (;;) {
-        bool done = res.is_done();
+        bool done = raw ? remaining == 0 : res.is_done();
         std::size_t got = 0;
         if (!done) {
-            head.body().data = body_buf_.data();
-            head.body().size = body_buf_.size();
+            error_code ec;
             up.stream.tcp().expires_after(cfg.origin.response_timeout);
-            auto [ec, n] = co_await http::async_read_some(up.stream, up.buffer, res, use_nothrow);
-            if (ec == http::error::need_buffer)
-                ec = {};
-            if (ec == http::error::end_of_stream && res.is_done())
-                ec = {};
+            if (raw) {
+                auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, body_buf_.size()));
+                if (up.buffer.size()) {
+                    // Body bytes that arrived together with the response head.
+                    got = std::min(want, up.buffer.size());
+                    std::memcpy(body_buf_.data(), up.buffer.data().data(), got);
+                    up.buffer.consume(got);
+                } else {
+                    auto [rec_ec, n] = co_await up.stream.async_read_some(net::buffer(body_buf_.data(), want), use_nothrow);
+                    ec = rec_ec;
+                    got = n;
+                    if (ec == net::error::eof && got == 0)
+                        ec = http::error::partial_message; // closed short of Content-Length
+                    else if (ec && got)
+                        ec = {}; // deliver what came; the error returns on the next read
+                }
+                remaining -= got;
+                done = remaining == 0;
+            } else {
+                head.body().data = body_buf_.data();
+                head.body().size = body_buf_.size();
+                auto [rec_ec, n] = co_await http::async_read_some(up.stream, up.buffer, res, use_nothrow);
+                ec = rec_ec;
+                if (ec == http::error::need_buffer)
+                    ec = {};
+                if (ec == http::error::end_of_stream && res.is_done())
+                    ec = {};
+                got = body_buf_.size() - head.body().size;
+                done = res.is_done();
+            }
             if (ec) {
                 // The origin failed mid-body. The client must see an incomplete response: no
                 // terminating chunk, and the connection closes short of any Content-Length.
                 worker_.shared.stats->upstream_error(ec == beast::error::timeout ? "body_timeout" : "body");
+                rec.aborted = true;
                 if (!head_sent) {
                     // Nothing sent yet: still a clean 502/504 for the client.
                     bool timeout = ec == beast::error::timeout;
-                    rec.aborted = true;
                     auto page = error_response(timeout ? 504 : 502, true);
                     std::vector<net::const_buffer> eb{net::buffer(page)};
                     rec.status = timeout ? 504 : 502;
                     co_await write_client(eb, rec);
-                    co_return false;
                 }
-                rec.aborted = true;
                 co_return false;
             }
-            got = body_buf_.size() - head.body().size;
-            done = res.is_done();
         }
         bufs.clear();
         pieces.clear();
@@ -687,7 +712,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
         if (done)
             break;
     }
-    reusable = res.keep_alive();
+    reusable = res.keep_alive() && up.buffer.size() == 0;
     co_return keep_client;
 }
 

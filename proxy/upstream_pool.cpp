@@ -88,6 +88,9 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
         out.conn = std::move(conn);
     }
     out.conn->origin_key = key;
+    // Beast sizes each read by the buffer's free capacity (at least 512 bytes): without room,
+    // a response head and a chunked body would arrive in tiny reads.
+    out.conn->buffer.reserve(16 * 1024);
     co_return out;
 }
 
