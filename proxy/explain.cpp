@@ -47,7 +47,7 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     out.method = req.method;
     out.url = req.url;
     out.host = normalize_host(!target.authority.empty() ? target.authority : std::string_view(host_header));
-    out.path = std::string(target.path);
+    out.path = normalize_path_for_rules(target.path); // as the session does
 
     rules::request_view view;
     view.method = out.method;

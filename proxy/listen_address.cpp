@@ -7,7 +7,8 @@ namespace geogate {
 
 std::optional<tcp::endpoint> parse_listen_address(std::string_view text) noexcept {
     std::string_view host, port;
-    if (!text.empty() && text.front() == '[') {
+    const bool bracketed = !text.empty() && text.front() == '[';
+    if (bracketed) {
         auto close = text.find(']');
         if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
             return std::nullopt;
@@ -28,8 +29,8 @@ std::optional<tcp::endpoint> parse_listen_address(std::string_view text) noexcep
         return std::nullopt;
     error_code aec;
     auto addr = net::ip::make_address(std::string(host), aec);
-    if (aec)
-        return std::nullopt;
+    if (aec || bracketed != addr.is_v6())
+        return std::nullopt; // "[192.0.2.1]:80" is not an address either
     return tcp::endpoint(addr, static_cast<unsigned short>(value));
 }
 

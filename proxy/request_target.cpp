@@ -36,6 +36,44 @@ request_target split_request_target(std::string_view target) noexcept {
     return t;
 }
 
+std::string normalize_path_for_rules(std::string_view path) {
+    // Decode only %2E (a dot); other escapes are compared decoded by decide() itself.
+    std::string decoded;
+    decoded.reserve(path.size());
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '%' && i + 2 < path.size() && path[i + 1] == '2' && (path[i + 2] == 'e' || path[i + 2] == 'E')) {
+            decoded += '.';
+            i += 2;
+        } else {
+            decoded += path[i];
+        }
+    }
+    // Split into segments, dropping empty ones (collapsed slashes) and resolving . and ..
+    std::string out;
+    out.reserve(decoded.size() + 1);
+    std::size_t pos = 0;
+    bool trailing_slash = false;
+    while (pos <= decoded.size()) {
+        auto end = decoded.find('/', pos);
+        if (end == std::string::npos)
+            end = decoded.size();
+        std::string_view seg(decoded.data() + pos, end - pos);
+        trailing_slash = end < decoded.size() || seg.empty() || seg == "." || seg == "..";
+        if (seg == "..") {
+            auto cut = out.rfind('/');
+            out.erase(cut == std::string::npos ? 0 : cut);
+        } else if (!seg.empty() && seg != ".") {
+            out += '/';
+            out += seg;
+            trailing_slash = end < decoded.size();
+        }
+        pos = end + 1;
+    }
+    if (out.empty() || trailing_slash)
+        out += '/';
+    return out;
+}
+
 std::string normalize_host(std::string_view host) {
     std::string_view name = host;
     if (!host.empty() && host.front() == '[') {

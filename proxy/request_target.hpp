@@ -17,6 +17,11 @@ struct request_target {
 
 request_target split_request_target(std::string_view target) noexcept;
 
+/// The path rules are matched against: %2E/%2e decoded to '.', runs of '/' collapsed, and dot
+/// segments removed (RFC 3986 5.2.4), so "/a/../news", "/%2e%2e/news" and "//news" all
+/// become "/news" and cannot slip past a rule for /news. The path sent upstream is unchanged.
+std::string normalize_path_for_rules(std::string_view path);
+
 /// Lower-cases a Host/authority value and removes the port: what rules match against.
 std::string normalize_host(std::string_view host_value);
 

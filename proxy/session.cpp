@@ -13,7 +13,6 @@
 #include "proxy/request_head_check.hpp"
 #include "proxy/request_target.hpp"
 #include "rules/decide.hpp"
-#include "rules/region_dependence.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -267,7 +266,10 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     rules::request_view view;
     view.method = req.method_string();
     view.host = host;
-    view.path = target.path;
+    // Rules see the path as the origin will resolve it: "/x/../news" and "//news" are under
+    // "/news", so no spelling of a path slips past a rule.
+    std::string rule_path = normalize_path_for_rules(target.path);
+    view.path = rule_path;
     view.user_agent = req[http::field::user_agent];
     view.client_key = client_key_of(rec.client);
     auto d = rules::decide(view, rec.where, *snap->rules);

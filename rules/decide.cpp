@@ -185,12 +185,8 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 }
 
 /// nullptr when the rule matches (then *chosen is set for redirects), else why not.
-const char* check(const rule& r, const request_view& req, std::string_view host,
-                  const geoip::location& w, const mirror** chosen) noexcept {
-    if (!r.regions.empty() && !region_matches(r.regions, w))
-        return "region not in the rule's regions";
-    if (!r.except_regions.empty() && region_matches(r.except_regions, w))
-        return "region excluded by except_regions";
+// The conditions of a rule that do not depend on the reader's region.
+const char* check_request(const rule& r, const request_view& req, std::string_view host) noexcept {
     if (!r.hosts.empty() && !host_matches(r.hosts, host))
         return "host not in the rule's hosts";
     if (!r.paths.empty() && !any_path_under(r.paths, req.path))
@@ -204,6 +200,17 @@ const char* check(const rule& r, const request_view& req, std::string_view host,
         return "user agent not in the rule's user_agents";
     if (!r.except_user_agents.empty() && any_icontains(r.except_user_agents, req.user_agent))
         return "user agent excluded by except_user_agents";
+    return nullptr;
+}
+
+const char* check(const rule& r, const request_view& req, std::string_view host,
+                  const geoip::location& w, const mirror** chosen) noexcept {
+    if (!r.regions.empty() && !region_matches(r.regions, w))
+        return "region not in the rule's regions";
+    if (!r.except_regions.empty() && region_matches(r.except_regions, w))
+        return "region excluded by except_regions";
+    if (const char* why = check_request(r, req, host))
+        return why;
     if (r.act == action::redirect) {
         const mirror* best = nullptr;
         std::uint64_t best_score = 0;
@@ -279,12 +286,17 @@ void rule_set::build_index() {
     index.built = true;
 }
 
-std::string redirect_location(const mirror& m, std::string_view path_and_query) {
-    std::string out = m.base;
-    if (path_and_query.empty() || path_and_query.front() != '/')
-        out += '/';
-    out += path_and_query;
-    return out;
+bool may_depend_on_region(const request_view& req, const rule_set& rules) noexcept {
+    std::string_view host = req.host;
+    if (!host.empty() && host.back() == '.')
+        host.remove_suffix(1);
+    // Conservative: any rule that is not `pass` and could match this request for some region
+    // makes the response region-dependent (even an earlier pass rule for some regions only
+    // makes the result differ between regions).
+    for (const auto& r : rules.rules)
+        if (r.act != action::pass && !check_request(r, req, host))
+            return true;
+    return false;
 }
 
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,

@@ -52,7 +52,10 @@ struct rule_trace {
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
                 std::vector<rule_trace>* trace = nullptr) noexcept;
 
-/// The Location of a redirect: mirror base + the request's path and query, unchanged.
-std::string redirect_location(const mirror& m, std::string_view path_and_query);
+/// Whether the response to this request could differ by the reader's region: some rule that
+/// is not `pass` could match it for some region. Such responses are kept out of shared caches
+/// (Cache-Control: private) even when this reader's decision was pass: a copy cached for a
+/// reader in Germany must not be handed to a reader in Russia. Pure, noexcept.
+bool may_depend_on_region(const request_view& req, const rule_set& rules) noexcept;
 
 } // namespace geogate::rules

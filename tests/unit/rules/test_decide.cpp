@@ -194,9 +194,10 @@ action = "pass"
         auto d = decide(req, at("CN"), rs);
         CHECK(std::string(name_of(d)) == "fallback");
     }
-    SECTION("redirect_location keeps path and query") {
-        auto d = decide(req, at("IR"), rs);
-        CHECK(redirect_location(*d.target, "/a/b?c=d") == d.target->base + "/a/b?c=d");
+    SECTION("may_depend_on_region: a non-pass rule that could match makes the response private") {
+        CHECK(may_depend_on_region(req, rs));
+        rules::rule_set only_pass;
+        CHECK_FALSE(may_depend_on_region(req, only_pass));
     }
 }
 
