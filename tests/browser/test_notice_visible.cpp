@@ -1,0 +1,283 @@
+// Browser tests: a reader in Russia (this machine's loopback is RU in the test database) opens
+// a news page through geogate in headless Chromium. The page has a strict
+// Content-Security-Policy (no inline style unless by hash or nonce). The tests check what the
+// reader actually gets: the notice rendered with its own style (not blocked by the policy, not
+// overridden by the page's CSS), with a real box inside the viewport, on top, its text readable
+// in the reader's language, no CSP violation reported, the page's own styles intact, and the
+// same in the pixels of a screenshot, which is kept in the build dir as a test artefact.
+#include "tests/browser/chromium_run.hpp"
+#include "tests/browser/page_server.hpp"
+#include "tests/integration/support/geogate_process.hpp"
+#include "tests/integration/support/raw_client.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+namespace gb = geogate::browser;
+namespace it = geogate::it;
+
+namespace {
+
+// Without chromium the tests report SKIPPED to ctest (SKIP_RETURN_CODE 77).
+void require_chromium() {
+    if (gb::chromium_exe().empty()) {
+        std::fprintf(stderr, "chromium not found (%s): skipped; deploy/install-deps.sh browser\n",
+                     GEOGATE_CHROMIUM_EXE);
+        std::exit(77);
+    }
+}
+
+const std::string strict_csp = "default-src 'self'; style-src 'self'; script-src 'self'; "
+                               "img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+const std::string page_nonce = "pageN0nce4Browser7est";
+const std::string nonce_csp = "default-src 'self'; style-src 'self' 'nonce-" + page_nonce +
+                              "'; script-src 'self'; base-uri 'none'";
+const std::string default_only_csp = "default-src 'self'";
+
+const std::string notice_rule = "[[rule]]\n"
+                                "name = \"browser-notice\"\n"
+                                "regions = [\"RU\"]\n"
+                                "paths = [\"/\"]\n"
+                                "action = \"notice\"\n"
+                                "notice = \"undesirable-organization\"\n"
+                                "position = \"body-start\"\n";
+
+// The fixture origin, and geogate in front of it deciding by the peer address alone (no
+// trusted proxies), with the shipped, approved example notices.
+struct reader_stack {
+    gb::page_server pages{GEOGATE_BROWSER_FIXTURES};
+    std::unique_ptr<it::geogate_process> proxy;
+
+    reader_stack() {
+        auto c = it::default_config(pages.url());
+        c.set("client_ip", "trusted_proxies", "[]");
+        c.set("geoip", "databases", "[\"" + std::string(GEOGATE_BROWSER_DB) + "\"]");
+        c.set("rules", "files", "[\"rules/*.toml\"]");
+        c.set_string("notices", "dir", GEOGATE_BROWSER_NOTICES);
+        c.set("notices", "require_approval", "true");
+        c.set_string("origin", "response_timeout", "10s");
+        c.set_string("limits", "keepalive_timeout", "20s");
+        proxy = std::make_unique<it::geogate_process>(
+            c, it::file_list{{"rules/10-browser.toml", notice_rule}});
+    }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(proxy->port()) + path;
+    }
+};
+
+// What probe.js measured, parsed from the DOM that chromium --dump-dom printed.
+struct probe_report {
+    bool found = false;
+    boost::json::object data;
+
+    std::string str(std::initializer_list<const char*> path) const {
+        const boost::json::value* v = nullptr;
+        const boost::json::object* o = &data;
+        for (const char* key : path) {
+            v = o ? o->if_contains(key) : nullptr;
+            if (!v)
+                return {};
+            o = v->if_object();
+        }
+        if (v->is_string())
+            return std::string(v->as_string());
+        return boost::json::serialize(*v);
+    }
+    double num(std::initializer_list<const char*> path) const {
+        const std::string s = str(path);
+        return s.empty() ? -1 : std::strtod(s.c_str(), nullptr);
+    }
+};
+
+probe_report parse_probe(const std::string& dom) {
+    probe_report r;
+    const std::string open = "<pre id=\"geogate-probe\" hidden=\"\">";
+    const auto at = dom.find(open);
+    if (at == std::string::npos)
+        return r;
+    const auto end = dom.find("</pre>", at);
+    if (end == std::string::npos)
+        return r;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(
+        gb::percent_decode(dom.substr(at + open.size(), end - at - open.size())), ec);
+    if (ec || !v.is_object())
+        return r;
+    r.data = std::move(v.as_object());
+    r.found = true;
+    return r;
+}
+
+bool logged_csp_violation(const std::string& chromium_log) {
+    return chromium_log.find("Content Security Policy") != std::string::npos;
+}
+
+std::filesystem::path artifact(const std::string& name) {
+    std::filesystem::create_directories(GEOGATE_BROWSER_ARTIFACT_DIR);
+    return std::filesystem::path(GEOGATE_BROWSER_ARTIFACT_DIR) / name;
+}
+
+// Pixels within the box whose colour is dark enough to be the notice's text (#2b2100) rather
+// than its background (#fff7e0): glyphs actually drawn.
+std::size_t dark_pixels(const gb::png_image& img, int x0, int y0, int w, int h) {
+    std::size_t n = 0;
+    for (int y = std::max(0, y0); y < std::min<int>(y0 + h, int(img.height)); ++y)
+        for (int x = std::max(0, x0); x < std::min<int>(x0 + w, int(img.width)); ++x) {
+            const auto p = img.at(unsigned(x), unsigned(y));
+            n += (p.r + p.g + p.b) < 3 * 110;
+        }
+    return n;
+}
+
+// The reader's view of one page through geogate: the notice rendered and visible under the
+// page's policy. `expected_nonce` is the page's nonce when the notice's style must reuse it.
+void check_notice_visible(reader_stack& s, const std::string& path, const std::string& shot,
+                          const std::string& expected_nonce, const std::string& masthead_bg) {
+    REQUIRE(s.pages.started());
+    REQUIRE(s.proxy->started());
+    INFO("geogate events:\n" << s.proxy->event_log());
+
+    // The policy geogate sends: still no 'unsafe-inline', and it names our hash unless the
+    // page's nonce is reused.
+    const auto res =
+        it::round_trip(s.proxy->port(), it::get_request(path, "Accept-Language: ru\r\n"
+                                                              "Connection: close\r\n"));
+    REQUIRE(res.status == 200);
+    const std::string csp = res.header("Content-Security-Policy");
+    INFO("Content-Security-Policy sent to the reader: " << csp);
+    CHECK(csp.find("'unsafe-inline'") == std::string::npos);
+    if (expected_nonce.empty())
+        CHECK(csp.find("'sha256-") != std::string::npos);
+    REQUIRE(res.body.find("data-geogate-notice=\"undesirable-organization\"") != std::string::npos);
+
+    // What the browser built and computed.
+    const auto dom = gb::run_chromium(s.url(path), {"--dump-dom"}, "ru-RU,ru");
+    INFO("chromium log:\n" << dom.err);
+    REQUIRE(dom.exit_code == 0);
+    const auto p = parse_probe(dom.out);
+    INFO("DOM:\n" << dom.out.substr(0, 4000));
+    REQUIRE(p.found);
+    INFO("probe: " << boost::json::serialize(p.data));
+
+    CHECK(p.num({"notices"}) == 1);
+    CHECK(p.str({"id"}) == "undesirable-organization");
+    CHECK(p.str({"lang"}) == "ru");
+    CHECK(p.str({"version"}).size() >= 8);
+    CHECK(p.str({"first_in_body"}) == "true"); // position body-start
+    CHECK(p.str({"style_nonce"}) == expected_nonce);
+
+    // The policy blocked nothing: neither our style nor anything of the page's.
+    CHECK(p.str({"violations"}) == "[]");
+    CHECK_FALSE(logged_csp_violation(dom.err));
+
+    // The notice's own style applied (blocked, the background would be transparent) and won
+    // over the page's broad `div { color: #777; font-size: 11px }`.
+    CHECK(p.str({"style", "display"}) == "block");
+    CHECK(p.str({"style", "visibility"}) == "visible");
+    CHECK(p.str({"style", "opacity"}) == "1");
+    CHECK(p.str({"style", "background-color"}) == "rgb(255, 247, 224)");
+    CHECK(p.str({"style", "border-bottom-width"}) == "3px");
+    CHECK(p.str({"text_style", "color"}) == "rgb(43, 33, 0)");
+    CHECK(p.str({"text_style", "font-size"}) == "16px");
+    // The page's own styles still apply (its stylesheet, and its nonce'd inline style).
+    CHECK(p.str({"masthead", "background-color"}) == masthead_bg);
+
+    // A real box, wholly inside the first screen, not covered by anything at its centre.
+    const double x = p.num({"box", "x"}), y = p.num({"box", "y"});
+    const double w = p.num({"box", "width"}), h = p.num({"box", "height"});
+    const double vw = p.num({"viewport", "width"}), vh = p.num({"viewport", "height"});
+    CHECK(x >= 0);
+    CHECK(y >= 0);
+    CHECK(w >= vw * 0.9);
+    CHECK(h >= 60); // two paragraphs of 16px text with padding
+    CHECK(x + w <= vw);
+    CHECK(y + h <= vh);
+    CHECK(p.str({"on_top"}) == "true");
+
+    // Its rendered text (innerText: what is laid out, not merely in the bytes).
+    const std::string text = p.str({"text"});
+    CHECK(text.find("Правовое уведомление.") != std::string::npos);
+    CHECK(text.find("«нежелательной организацией»") != std::string::npos);
+    CHECK(text.find("уголовное преследование") != std::string::npos);
+
+    // The screenshot: the notice's colours and drawn glyphs at the place the probe measured.
+    const auto png_path = artifact(shot);
+    std::filesystem::remove(png_path);
+    const auto ss =
+        gb::run_chromium(s.url(path), {"--screenshot=" + png_path.string()}, "ru-RU,ru");
+    INFO("screenshot chromium log:\n" << ss.err);
+    REQUIRE(ss.exit_code == 0);
+    const auto img = gb::read_png(png_path);
+    INFO("screenshot: " << png_path.string());
+    REQUIRE(img.ok);
+    CHECK(img.width == 1280);
+    REQUIRE(img.height > unsigned(y + h));
+    const int ix = int(x), iy = int(y), iw = int(w), ih = int(h);
+    CHECK(img.at(unsigned(ix + 4), unsigned(iy + 4)) == gb::rgb{255, 247, 224}); // padding
+    CHECK(img.at(unsigned(ix + iw / 2), unsigned(iy + ih - 1)) ==
+          gb::rgb{217, 154, 0}); // the 3px bottom border
+    CHECK(dark_pixels(img, ix, iy, iw, ih) > 2000);
+    // Nothing of the notice colour outside its box at the very top of the page: it is the
+    // first thing on the screen, starting at its top edge.
+    CHECK(img.at(unsigned(ix + 4), unsigned(iy + ih + 2)) != gb::rgb{255, 247, 224});
+}
+
+} // namespace
+
+TEST_CASE("a reader in Russia sees the notice on a page whose CSP allows no inline style",
+          "[browser][csp]") {
+    require_chromium();
+    reader_stack s;
+    s.pages.route("/news/strict", "article.html", {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/strict", "notice-strict-csp-hash.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a reader in Russia sees the notice on a page whose CSP allows inline style by nonce",
+          "[browser][csp]") {
+    require_chromium();
+    reader_stack s;
+    s.pages.route("/news/nonce", "article-nonce.html", {{"Content-Security-Policy", nonce_csp}});
+    check_notice_visible(s, "/news/nonce", "notice-strict-csp-nonce.png", page_nonce,
+                         "rgb(27, 58, 92)");
+}
+
+TEST_CASE("a reader in Russia sees the notice on a page whose CSP has only default-src 'self'",
+          "[browser][csp]") {
+    require_chromium();
+    reader_stack s;
+    s.pages.route("/news/default", "article.html", {{"Content-Security-Policy", default_only_csp}});
+    check_notice_visible(s, "/news/default", "notice-default-src-only.png", "", "rgb(32, 32, 32)");
+}
+
+// The checks above can fail: the same probe, on pages served without geogate, sees no notice
+// at all, and sees a notice-like element whose inline style the policy blocked (transparent
+// background, a violation event, a console message).
+TEST_CASE("the browser probe sees a missing notice and a style blocked by CSP",
+          "[browser][control]") {
+    require_chromium();
+    gb::page_server pages{GEOGATE_BROWSER_FIXTURES};
+    REQUIRE(pages.started());
+    pages.route("/news/strict", "article.html", {{"Content-Security-Policy", strict_csp}});
+    pages.route("/blocked", "inline-style-blocked.html", {{"Content-Security-Policy", strict_csp}});
+
+    const auto plain = gb::run_chromium(pages.url() + "/news/strict", {"--dump-dom"}, "ru");
+    INFO("chromium log:\n" << plain.err);
+    REQUIRE(plain.exit_code == 0);
+    const auto p = parse_probe(plain.out);
+    REQUIRE(p.found);
+    CHECK(p.num({"notices"}) == 0);
+    CHECK(p.str({"masthead", "background-color"}) == "rgb(32, 32, 32)");
+
+    const auto blocked = gb::run_chromium(pages.url() + "/blocked", {"--dump-dom"}, "ru");
+    INFO("chromium log:\n" << blocked.err);
+    REQUIRE(blocked.exit_code == 0);
+    const auto b = parse_probe(blocked.out);
+    REQUIRE(b.found);
+    INFO("probe: " << boost::json::serialize(b.data));
+    CHECK(b.num({"notices"}) == 1);
+    CHECK(b.str({"style", "background-color"}) == "rgba(0, 0, 0, 0)");
+    CHECK(b.str({"violations"}) != "[]");
+    CHECK(logged_csp_violation(blocked.err));
+}
