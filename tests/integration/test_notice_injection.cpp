@@ -1,0 +1,394 @@
+// Issue 5 through the real proxy: where the notice goes, which responses get it, compression,
+// charset, CSP, validators, ranges, caching and the language, with the test origin's pages.
+#include "tests/integration/support/geo_fixture.hpp"
+#include "tests/origin/digest.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cctype>
+
+using namespace geogate::it;
+
+namespace {
+
+// RU gets the notice at body-start; on host end.test it goes before </body>.
+const char* const rules = R"(
+[[rule]]
+name = "ru-end"
+regions = ["RU"]
+hosts = ["end.test"]
+action = "notice"
+notice = "legal"
+position = "body-end"
+
+[[rule]]
+name = "ru-notice"
+regions = ["RU"]
+action = "notice"
+notice = "legal"
+)";
+
+const std::string& index_page() {
+    return fixture_content("index.html");
+}
+
+// The inserted fragment: from the wrapper's start to its closing "</div></div>".
+std::string fragment_of(const std::string& body) {
+    const auto start = body.find("<div class=\"geogate-notice\"");
+    if (start == std::string::npos)
+        return {};
+    const std::string end = "</div></div>";
+    const auto stop = body.find(end, start);
+    return stop == std::string::npos ? std::string()
+                                     : body.substr(start, stop + end.size() - start);
+}
+
+std::string without_fragment(const std::string& body) {
+    const std::string f = fragment_of(body);
+    if (f.empty())
+        return body;
+    std::string out = body;
+    out.erase(out.find(f), f.size());
+    return out;
+}
+
+std::string url_encode(std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+            out += static_cast<char>(c);
+        else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+// /headers?set=... with an HTML Content-Type and the given response headers.
+std::string html_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
+    std::string target = "/headers?set=" + url_encode("Content-Type:text/html; charset=utf-8");
+    for (const auto& [k, v] : headers)
+        target += "&set=" + url_encode(k + ":" + v);
+    return target;
+}
+
+std::string base64(const std::string& bytes) {
+    static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                           static_cast<unsigned char>(bytes[i + 2]);
+        out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], table[v & 63]};
+    }
+    if (bytes.size() - i == 1) {
+        const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+        out += {table[v >> 18], table[(v >> 12) & 63], '=', '='};
+    } else if (bytes.size() - i == 2) {
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], '='};
+    }
+    return out;
+}
+
+// "'sha256-...'" of the fragment's <style> content.
+std::string style_hash_source(const std::string& body) {
+    const std::string f = fragment_of(body);
+    const auto open = f.find("<style");
+    const auto content = f.find('>', open) + 1;
+    const auto close = f.find("</style>", content);
+    const std::string hex = geogate::test::sha256_hex(f.substr(content, close - content));
+    std::string raw;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return "'sha256-" + base64(raw) + "'";
+}
+
+} // namespace
+
+TEST_CASE("the notice goes right after <body ...>, exactly once, page otherwise identical",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const auto res = round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow));
+    REQUIRE(res.status == 200);
+    REQUIRE(res.complete);
+    const std::string fragment = fragment_of(res.body);
+    REQUIRE_FALSE(fragment.empty());
+    CHECK(occurrences(res.body, "data-geogate-notice=") == 1);
+    const std::string open_body = "<body class=\"page\">";
+    const auto at = index_page().find(open_body) + open_body.size();
+    CHECK(res.body.substr(0, at) == index_page().substr(0, at));
+    CHECK(res.body.compare(at, fragment.size(), fragment) == 0);
+    CHECK(without_fragment(res.body) == index_page());
+    // Framing: Content-Length, when sent, is the changed body's.
+    if (res.has("Content-Length"))
+        CHECK(res.header("Content-Length") == std::to_string(res.body.size()));
+}
+
+TEST_CASE("position body-end puts the notice right before </body>", "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const auto res =
+        round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow, "", "end.test"));
+    REQUIRE(res.status == 200);
+    const std::string fragment = fragment_of(res.body);
+    REQUIRE_FALSE(fragment.empty());
+    CHECK(res.body.find(fragment + "</body>") != std::string::npos);
+    CHECK(occurrences(res.body, "data-geogate-notice=") == 1);
+    CHECK(without_fragment(res.body) == index_page());
+}
+
+TEST_CASE("the wrapper carries notice id, language and version; Accept-Language picks the text",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    struct row {
+        std::string accept_language;
+        std::string lang;
+        std::string text;
+    };
+    std::vector<std::string> versions;
+    for (const row& r : {row{"", "ru", legal_ru}, row{"uk", "uk", legal_uk},
+                         row{"de-DE, en;q=0.9, uk;q=0.5", "en", legal_en},
+                         row{"en;q=0.1, uk;q=0.8", "uk", legal_uk}, row{"fr", "ru", legal_ru}}) {
+        CAPTURE(r.accept_language);
+        const auto res = round_trip(
+            s.port(), reader_get("/fixture/index.html", reader::ru_moscow,
+                                 r.accept_language.empty()
+                                     ? ""
+                                     : "Accept-Language: " + r.accept_language + "\r\n"));
+        REQUIRE(res.status == 200);
+        CHECK(notice_attribute(res.body, "data-geogate-notice") == "legal");
+        CHECK(notice_attribute(res.body, "lang") == r.lang);
+        const std::string version = notice_attribute(res.body, "data-geogate-version");
+        CHECK(version.size() >= 8);
+        CHECK(version.find_first_not_of("0123456789abcdef") == std::string::npos);
+        CHECK(fragment_of(res.body).find(r.text) != std::string::npos);
+        versions.push_back(r.lang + version);
+    }
+    // Each language's text has its own version.
+    std::sort(versions.begin(), versions.end());
+    versions.erase(std::unique(versions.begin(), versions.end()), versions.end());
+    CHECK(versions.size() == 3);
+}
+
+TEST_CASE("no notice for readers outside the rule's regions, non-HTML, attachments, HEAD, 204, 304",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const auto us = round_trip(s.port(), reader_get("/fixture/index.html", reader::us));
+    CHECK(us.body == index_page());
+    const auto css = round_trip(s.port(), reader_get("/fixture/style.css", reader::ru_moscow));
+    CHECK(css.body == fixture_content("style.css"));
+    const auto attachment = round_trip(
+        s.port(),
+        reader_get(html_headers({{"Content-Disposition", "attachment; filename=page.html"}}),
+                   reader::ru_moscow));
+    REQUIRE(attachment.status == 200);
+    CHECK(attachment.body == "headers\n");
+    for (int code : {204, 304}) {
+        CAPTURE(code);
+        raw_client c(s.port());
+        REQUIRE(c.connected());
+        c.send(reader_get("/status/" + std::to_string(code), reader::ru_moscow));
+        const auto res = c.read_response();
+        CHECK(res.status == code);
+        CHECK(res.body.empty());
+        CHECK(res.complete);
+    }
+    // HEAD: the head only, and the connection still carries the next request correctly.
+    raw_client c(s.port());
+    REQUIRE(c.connected());
+    c.send(reader_request("HEAD", "/fixture/index.html", reader::ru_moscow));
+    const auto head = c.read_response(milliseconds(5000), true);
+    CHECK(head.status == 200);
+    CHECK(head.body.empty());
+    c.send(reader_get("/fixture/index.html", reader::ru_moscow));
+    const auto get = c.read_response();
+    CHECK(get.status == 200);
+    CHECK(without_fragment(get.body) == index_page());
+    CHECK_FALSE(fragment_of(get.body).empty());
+}
+
+TEST_CASE("gzip and br pages come back compressed per Accept-Encoding, with the notice inside",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    struct row {
+        std::string target;
+        std::string accept;
+        std::string expect_coding; // "" = identity
+    };
+    for (const row& r :
+         {row{"/gzip/index.html", "gzip", "gzip"}, row{"/br/index.html", "br", "br"},
+          row{"/br/index.html", "gzip", "gzip"}, row{"/gzip/index.html", "identity", ""},
+          row{"/fixture/index.html", "gzip, deflate", "gzip"},
+          row{"/gzip/index.html", "br;q=1.0, gzip;q=0.5", "br"}}) {
+        CAPTURE(r.target, r.accept);
+        const auto res = round_trip(s.port(), reader_get(r.target, reader::ru_moscow,
+                                                         "Accept-Encoding: " + r.accept + "\r\n"));
+        REQUIRE(res.status == 200);
+        REQUIRE(res.complete);
+        CHECK(res.header("Content-Encoding") == r.expect_coding);
+        std::string page = res.body;
+        if (r.expect_coding == "gzip")
+            page = geogate::test::gzip_decompress(res.body);
+        else if (r.expect_coding == "br")
+            page = geogate::test::brotli_decompress(res.body);
+        CHECK(occurrences(page, "data-geogate-notice=\"legal\"") == 1);
+        CHECK(without_fragment(page) == index_page());
+        if (res.has("Content-Length"))
+            CHECK(res.header("Content-Length") == std::to_string(res.body.size()));
+    }
+}
+
+TEST_CASE("a windows-1251 page gets the notice as character references", "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const auto res = round_trip(s.port(), reader_get("/fixture/page-1251.html", reader::ru_moscow));
+    REQUIRE(res.status == 200);
+    const std::string fragment = fragment_of(res.body);
+    REQUIRE_FALSE(fragment.empty());
+    CHECK(fragment.find(legal_ru) == std::string::npos);
+    CHECK(std::none_of(fragment.begin(), fragment.end(),
+                       [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }));
+    // Ю = U+042E.
+    CHECK((fragment.find("&#1070;") != std::string::npos ||
+           fragment.find("&#x42E;") != std::string::npos ||
+           fragment.find("&#x42e;") != std::string::npos));
+    CHECK(without_fragment(res.body) == fixture_content("page-1251.html"));
+    // A UTF-8 page gets the UTF-8 bytes themselves.
+    const auto utf8 = round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow));
+    CHECK(fragment_of(utf8.body).find(legal_ru) != std::string::npos);
+}
+
+TEST_CASE("CSP: style-src 'self' gains the notice's hash, a nonce is reused, 'unsafe-inline' alone "
+          "is untouched",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    SECTION("hash") {
+        const auto res = round_trip(
+            s.port(), reader_get(html_headers({{"Content-Security-Policy",
+                                                "default-src 'self'; style-src 'self'"}}),
+                                 reader::ru_moscow));
+        REQUIRE(res.status == 200);
+        REQUIRE_FALSE(fragment_of(res.body).empty());
+        const std::string csp = res.header("Content-Security-Policy");
+        CHECK(csp.find("style-src 'self' " + style_hash_source(res.body)) != std::string::npos);
+        CHECK(csp.find("default-src 'self'") != std::string::npos);
+        CHECK(csp.find("unsafe-inline") == std::string::npos);
+        // The reader outside the region gets the page's own policy.
+        const auto us = round_trip(
+            s.port(), reader_get(html_headers({{"Content-Security-Policy",
+                                                "default-src 'self'; style-src 'self'"}}),
+                                 reader::us));
+        CHECK(us.header("Content-Security-Policy") == "default-src 'self'; style-src 'self'");
+    }
+    SECTION("nonce") {
+        const std::string policy = "default-src 'self'; style-src 'self' 'nonce-r4nd0m'";
+        const auto res =
+            round_trip(s.port(), reader_get(html_headers({{"Content-Security-Policy", policy}}),
+                                            reader::ru_moscow));
+        REQUIRE(res.status == 200);
+        CHECK(fragment_of(res.body).find("<style nonce=\"r4nd0m\">") != std::string::npos);
+        CHECK(res.header("Content-Security-Policy") == policy);
+    }
+    SECTION("unsafe-inline") {
+        const std::string policy = "style-src 'self' 'unsafe-inline'";
+        const auto res =
+            round_trip(s.port(), reader_get(html_headers({{"Content-Security-Policy", policy}}),
+                                            reader::ru_moscow));
+        REQUIRE(res.status == 200);
+        REQUIRE_FALSE(fragment_of(res.body).empty());
+        CHECK(res.header("Content-Security-Policy") == policy);
+    }
+}
+
+TEST_CASE("ETag becomes a variant per notice version; If-None-Match reaches the origin only for "
+          "the same version",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const auto page =
+        round_trip(s.port(), reader_get(html_headers({{"ETag", "\"abc\""}}), reader::ru_moscow));
+    REQUIRE(page.status == 200);
+    const std::string version = notice_attribute(page.body, "data-geogate-version");
+    REQUIRE_FALSE(version.empty());
+    const std::string variant = page.header("ETag");
+    CHECK(variant != "\"abc\"");
+    CHECK(variant.find(version) != std::string::npos);
+    // Another language is another text, so another variant.
+    const auto uk = round_trip(s.port(), reader_get(html_headers({{"ETag", "\"abc\""}}),
+                                                    reader::ru_moscow, "Accept-Language: uk\r\n"));
+    CHECK(uk.header("ETag") != variant);
+    // Pass decisions keep the origin's ETag.
+    CHECK(round_trip(s.port(), reader_get(html_headers({{"ETag", "\"abc\""}}), reader::us))
+              .header("ETag") == "\"abc\"");
+
+    // Our variant of the current version: the origin sees its own tag (and may answer 304).
+    const auto same =
+        parse_echo(round_trip(s.port(), reader_get("/echo", reader::ru_moscow,
+                                                   "If-None-Match: " + variant + "\r\n"))
+                       .body);
+    CHECK(same.header("If-None-Match") == "\"abc\"");
+    // A variant of another version (the uk text), and the plain origin tag: not forwarded, so
+    // the reader gets the full page with the current notice, never a 304 for a stale copy.
+    const auto other =
+        parse_echo(round_trip(s.port(), reader_get("/echo", reader::ru_moscow,
+                                                   "If-None-Match: " + uk.header("ETag") + "\r\n"))
+                       .body);
+    CHECK_FALSE(other.has("If-None-Match"));
+    const auto plain = parse_echo(
+        round_trip(s.port(), reader_get("/echo", reader::ru_moscow, "If-None-Match: \"abc\"\r\n"))
+            .body);
+    CHECK_FALSE(plain.has("If-None-Match"));
+    const auto full =
+        round_trip(s.port(), reader_get(html_headers({{"ETag", "\"abc\""}}), reader::ru_moscow,
+                                        "If-None-Match: \"abc\"\r\n"));
+    CHECK(full.status == 200);
+    CHECK_FALSE(fragment_of(full.body).empty());
+}
+
+TEST_CASE("Range and If-Range are not forwarded on notice decisions; Accept-Ranges is removed",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const std::string conditional = "Range: bytes=0-10\r\nIf-Range: \"abc\"\r\n"
+                                    "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n";
+    const auto ru =
+        parse_echo(round_trip(s.port(), reader_get("/echo", reader::ru_moscow, conditional)).body);
+    CHECK_FALSE(ru.has("Range"));
+    CHECK_FALSE(ru.has("If-Range"));
+    CHECK_FALSE(ru.has("If-Modified-Since"));
+    // A pass decision forwards them.
+    const auto us =
+        parse_echo(round_trip(s.port(), reader_get("/echo", reader::us, conditional)).body);
+    CHECK(us.header("Range") == "bytes=0-10");
+
+    const auto ranges = html_headers({{"Accept-Ranges", "bytes"}});
+    CHECK_FALSE(round_trip(s.port(), reader_get(ranges, reader::ru_moscow)).has("Accept-Ranges"));
+    CHECK(round_trip(s.port(), reader_get(ranges, reader::us)).header("Accept-Ranges") == "bytes");
+}
+
+TEST_CASE("notice responses are private to the reader: public and s-maxage removed", "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const auto target = html_headers({{"Cache-Control", "public, max-age=60, s-maxage=600"}});
+    const auto ru = round_trip(s.port(), reader_get(target, reader::ru_moscow));
+    REQUIRE(ru.status == 200);
+    const std::string cc = ru.header("Cache-Control");
+    CHECK(cc.find("private") != std::string::npos);
+    CHECK(cc.find("public") == std::string::npos);
+    CHECK(cc.find("s-maxage") == std::string::npos);
+    // The same page for a reader outside the notice regions is region-dependent too: another
+    // region gets another page, so a shared cache must not store it for everyone.
+    const auto us = round_trip(s.port(), reader_get(target, reader::us));
+    CHECK(us.header("Cache-Control").find("public") == std::string::npos);
+}

@@ -1,0 +1,239 @@
+// Issue 4 (reload) and issue 3 (live database updates) through the real proxy: SIGHUP and
+// POST /reload swap rules; broken rule files and unapproved texts are rejected with the old
+// snapshot serving; reloads under load drop nothing; a database replaced by rename is used.
+#include "tests/integration/support/geo_fixture.hpp"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+#include <regex>
+#include <thread>
+
+using namespace geogate::it;
+
+namespace {
+
+const char* const notice_rules = R"(
+[[rule]]
+name = "ru-notice"
+regions = ["RU"]
+action = "notice"
+notice = "legal"
+)";
+
+const char* const redirect_rules = R"(
+[[rule]]
+name = "ru-mirror"
+regions = ["RU"]
+action = "redirect"
+mirrors = ["https://mirror-a.example.net"]
+)";
+
+const std::string mirror_location = "https://mirror-a.example.net/fixture/index.html";
+
+// Replaces a file the way an editor or a deploy does: write a sibling, rename over.
+void replace_file(const std::filesystem::path& file, const std::string& content) {
+    const auto tmp = file.string() + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    REQUIRE(std::fwrite(content.data(), 1, content.size(), f) == content.size());
+    REQUIRE(std::fclose(f) == 0);
+    std::filesystem::rename(tmp, file);
+}
+
+enum class seen { notice, redirect, other };
+
+seen classify(const http_response& res) {
+    if (res.status == 200 && res.complete &&
+        notice_attribute(res.body, "data-geogate-notice") == "legal")
+        return seen::notice;
+    if (res.status == 302 && res.header("Location") == mirror_location)
+        return seen::redirect;
+    return seen::other;
+}
+
+seen ru_page(const geo_stack& s) {
+    return classify(round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow)));
+}
+
+double failed_reloads(const geo_stack& s) {
+    return metric_value(admin_get(s.admin_port(), "/metrics").body,
+                        "geogate_reloads_total{result=\"failed\"}");
+}
+
+} // namespace
+
+TEST_CASE("SIGHUP swaps the rules", "[reload]") {
+    geo_stack s(notice_rules);
+    REQUIRE(s.proxy->started());
+    CHECK(ru_page(s) == seen::notice);
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
+    s.proxy->process().send_signal(SIGHUP);
+    CHECK(eventually([&] { return ru_page(s) == seen::redirect; }));
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", notice_rules);
+    s.proxy->process().send_signal(SIGHUP);
+    CHECK(eventually([&] { return ru_page(s) == seen::notice; }));
+}
+
+TEST_CASE("POST /reload swaps the rules before it answers", "[reload][admin]") {
+    geo_stack s(notice_rules);
+    REQUIRE(s.proxy->started());
+    CHECK(ru_page(s) == seen::notice);
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
+    const auto res = admin_post(s.admin_port(), "/reload");
+    CHECK(res.status == 200);
+    CHECK(ru_page(s) == seen::redirect);
+    CHECK(admin_get(s.admin_port(), "/reload").status == 405); // GET does not reload
+}
+
+TEST_CASE("a broken rule file is rejected: old rules keep serving, error logged with "
+          "file:line:column and counted",
+          "[reload]") {
+    geo_stack s(notice_rules);
+    REQUIRE(s.proxy->started());
+    const double failed_before = failed_reloads(s);
+    CHECK(failed_before == 0);
+    struct row {
+        std::string name;
+        std::string rules;
+        std::string position; // "10-rules.toml:LINE:" expected in the log
+    };
+    for (const row& r :
+         {row{"bad TOML", "[[rule]]\nname = \"x\"\nregions = [\"RU\"\naction = \"pass\"\n",
+              "10-rules.toml:"},
+          row{"invalid rule", "[[rule]]\nname = \"x\"\nregions = [\"RU\"]\naction = \"explode\"\n",
+              "10-rules.toml:4:"},
+          row{"unknown notice",
+              "[[rule]]\nname = \"x\"\nregions = [\"RU\"]\naction = \"notice\"\nnotice = "
+              "\"nope\"\n",
+              "10-rules.toml:5:"}}) {
+        CAPTURE(r.name);
+        replace_file(s.proxy->dir() / "rules/10-rules.toml", r.rules);
+        const auto res = admin_post(s.admin_port(), "/reload");
+        CHECK(res.status == 422);
+        CHECK(res.body.find(r.position) != std::string::npos);
+        CHECK(ru_page(s) == seen::notice);
+        // The event log names the place: file:line:column.
+        CHECK(std::regex_search(s.proxy->event_log(), std::regex("10-rules\\.toml:[0-9]+:[0-9]+")));
+    }
+    CHECK(failed_reloads(s) == failed_before + 3);
+    // SIGHUP with a broken file: counted too, still the old rules.
+    s.proxy->process().send_signal(SIGHUP);
+    CHECK(eventually([&] { return failed_reloads(s) == failed_before + 4; }));
+    CHECK(ru_page(s) == seen::notice);
+}
+
+TEST_CASE("a notice text edited without approval is rejected on reload", "[reload][cli]") {
+    geo_stack s(notice_rules);
+    REQUIRE(s.proxy->started());
+    const std::string config = (s.proxy->dir() / "geogate.toml").string();
+    // Legal approves the texts, then ops switch require_approval on.
+    const auto approve = run_geogate(
+        {"notices", "approve", "--config", config, "--notice", "legal", "--by", "Legal Test"});
+    REQUIRE(approve.exit_code == 0);
+    std::string cfg = read_file(config);
+    const auto flag = cfg.find("require_approval = false");
+    REQUIRE(flag != std::string::npos);
+    cfg.replace(flag, std::string("require_approval = false").size(), "require_approval = true");
+    replace_file(config, cfg);
+    REQUIRE(admin_post(s.admin_port(), "/reload").status == 200);
+    const auto before = round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow));
+    REQUIRE(notice_attribute(before.body, "lang") == "ru");
+    const std::string version = notice_attribute(before.body, "data-geogate-version");
+
+    replace_file(s.proxy->dir() / "notices/legal/ru.html", "<p>An edited, unapproved text.</p>\n");
+    const auto res = admin_post(s.admin_port(), "/reload");
+    CHECK(res.status == 422);
+    CHECK(res.body.find("legal") != std::string::npos);
+    const auto after = round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow));
+    CHECK(notice_attribute(after.body, "data-geogate-version") == version);
+    CHECK(after.body.find("unapproved text") == std::string::npos);
+    CHECK(after.body.find(legal_ru) != std::string::npos);
+    // And check says so.
+    const auto check = run_geogate({"check", "--config", config});
+    CHECK(check.exit_code == 1);
+    CHECK((check.out + check.err).find("ru.html") != std::string::npos);
+}
+
+TEST_CASE("reloading 50 times under load drops no request; each response fits one rule set",
+          "[reload]") {
+    geo_stack s(notice_rules);
+    REQUIRE(s.proxy->started());
+    std::atomic<bool> stop{false};
+    std::atomic<unsigned> ok_notice{0}, ok_redirect{0}, bad{0};
+    std::string first_bad;
+    std::thread client([&] {
+        std::unique_ptr<raw_client> c;
+        while (!stop.load()) {
+            if (!c) {
+                c = std::make_unique<raw_client>(s.port());
+                if (!c->connected()) {
+                    ++bad;
+                    c.reset();
+                    continue;
+                }
+            }
+            if (!c->send(reader_get("/fixture/index.html", reader::ru_moscow))) {
+                ++bad;
+                c.reset();
+                continue;
+            }
+            const auto res = c->read_response(milliseconds(10000));
+            switch (classify(res)) {
+            case seen::notice:
+                ++ok_notice;
+                break;
+            case seen::redirect:
+                ++ok_redirect;
+                break;
+            case seen::other:
+                if (bad++ == 0)
+                    first_bad = res.raw_head.empty() ? "(no response)" : res.raw_head;
+                break;
+            }
+            if (res.closed || res.header("Connection") == "close")
+                c.reset();
+        }
+    });
+    unsigned reloads_ok = 0;
+    for (int i = 0; i < 50; ++i) {
+        replace_file(s.proxy->dir() / "rules/10-rules.toml",
+                     i % 2 == 0 ? redirect_rules : notice_rules);
+        if (admin_post(s.admin_port(), "/reload").status == 200)
+            ++reloads_ok;
+    }
+    // Keep the load on until both rule sets have been seen (bounded).
+    eventually([&] { return ok_notice.load() > 0 && ok_redirect.load() > 0; });
+    stop = true;
+    client.join();
+    CAPTURE(first_bad);
+    CHECK(reloads_ok == 50);
+    CHECK(bad.load() == 0);
+    CHECK(ok_notice.load() > 0);
+    CHECK(ok_redirect.load() > 0);
+    CHECK(metric_value(admin_get(s.admin_port(), "/metrics").body,
+                       "geogate_reloads_total{result=\"ok\"}") >= 50);
+}
+
+TEST_CASE("a GeoIP database replaced by rename is used without a restart", "[reload][geo]") {
+    geo_stack s(notice_rules, [](toml_config& c) {
+        c.set_string("reload", "watch_interval", "200ms");
+        c.set_string("client_ip", "region_header", "X-Geo-Region");
+    });
+    REQUIRE(s.proxy->started());
+    auto region = [&] {
+        return parse_echo(round_trip(s.port(), reader_get("/echo", reader::ru_moscow)).body)
+            .header("X-Geo-Region");
+    };
+    CHECK(region().rfind("RU", 0) == 0);
+    CHECK(ru_page(s) == seen::notice);
+    // As geoipupdate does it: a new file beside the old one, renamed over it.
+    replace_file(s.proxy->dir() / "geoip/city.mmdb",
+                 read_file(test_db("geogate-city-flat-v2.mmdb")));
+    CHECK(eventually([&] { return region().rfind("PL", 0) == 0; }, milliseconds(15000)));
+    const auto page = round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow));
+    CHECK(page.body == fixture_content("index.html")); // PL: no notice any more
+    CHECK(metric_value(admin_get(s.admin_port(), "/metrics").body,
+                       "geogate_geoip_swaps_total{result=\"ok\"}") >= 1);
+}
