@@ -1,0 +1,301 @@
+// check_request_head as a table: raw request heads and the status geogate answers them with
+// (0 = the head is forwarded). RFC 9112 sections 2-7 and RFC 9110 7.6.1; every refusal here is
+// a request that Beast's lenient parser would otherwise let through to the origin.
+#include "proxy/request_head_check.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <string_view>
+
+using namespace std::string_literals;
+using geogate::check_request_head;
+using geogate::request_head_limits;
+
+namespace {
+
+struct row {
+    const char* what;
+    std::string head;
+    unsigned status;
+};
+
+// "LINE" + fields, each terminated by CRLF, plus the empty line.
+std::string head(std::string_view line, std::initializer_list<std::string_view> fields = {}) {
+    std::string s(line);
+    s += "\r\n";
+    for (auto f : fields) {
+        s += f;
+        s += "\r\n";
+    }
+    s += "\r\n";
+    return s;
+}
+
+std::string h11(std::string_view line, std::initializer_list<std::string_view> fields = {}) {
+    std::string s(line);
+    s += "\r\nHost: a.example\r\n";
+    for (auto f : fields) {
+        s += f;
+        s += "\r\n";
+    }
+    s += "\r\n";
+    return s;
+}
+
+void run(const row* first, const row* last, const request_head_limits& limits = {}) {
+    for (auto r = first; r != last; ++r) {
+        INFO(r->what << "\n  head: " << std::string_view(r->head));
+        auto v = check_request_head(r->head, limits);
+        CHECK(v.status == r->status);
+        CHECK(v.ok() == (r->status == 0));
+        if (!v.ok())
+            CHECK(!v.reason.empty());
+    }
+}
+
+} // namespace
+
+TEST_CASE("request head: line endings, obs-fold and field syntax (RFC 9112 2.2, 5)",
+          "[proxy][head]") {
+    const row table[] = {
+        {"plain HTTP/1.1 GET", h11("GET / HTTP/1.1"), 0},
+        {"bare LF after the request line", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400},
+        {"bare LF after a field", "GET / HTTP/1.1\r\nHost: a\n\r\n", 400},
+        {"bare LF as the empty line", "GET / HTTP/1.1\r\nHost: a\r\n\n", 400},
+        {"bare CR inside a value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400},
+        {"bare CR ending a field", "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\r\n\r\n", 400},
+        {"bare CR at the end", "GET / HTTP/1.1\r\nHost: a\r\n\r", 400},
+        {"obs-fold with SP", h11("GET / HTTP/1.1", {"X-A: one", " two"}), 400},
+        {"obs-fold with HTAB", h11("GET / HTTP/1.1", {"X-A: one", "\ttwo"}), 400},
+        {"whitespace between request line and first field", head("GET / HTTP/1.1", {" Host: a"}),
+         400},
+        {"space before colon", head("GET / HTTP/1.1", {"Host : a.example"}), 400},
+        {"tab before colon", head("GET / HTTP/1.1", {"Host\t: a.example"}), 400},
+        {"space before colon, other field", h11("GET / HTTP/1.1", {"Content-Length : 0"}), 400},
+        {"no colon", h11("GET / HTTP/1.1", {"X-No-Colon"}), 400},
+        {"empty field name", h11("GET / HTTP/1.1", {": value"}), 400},
+        {"'(' in a name", h11("GET / HTTP/1.1", {"X(a): b"}), 400},
+        {"'\"' in a name", h11("GET / HTTP/1.1", {"X\"a: b"}), 400},
+        {"'@' in a name", h11("GET / HTTP/1.1", {"X@a: b"}), 400},
+        {"'/' in a name", h11("GET / HTTP/1.1", {"X/a: b"}), 400},
+        {"space inside a name", h11("GET / HTTP/1.1", {"X A: b"}), 400},
+        {"non-ASCII in a name", h11("GET / HTTP/1.1", {"X\xc3\xa9: b"}), 400},
+        {"NUL in a name", h11("GET / HTTP/1.1", {"X\0A: b"s}), 400},
+        {"every tchar in a name", h11("GET / HTTP/1.1", {"X-!#$%&'*+.^_`|~09az: v"}), 0},
+        {"empty value", h11("GET / HTTP/1.1", {"X-Empty:"}), 0},
+        {"value without OWS", h11("GET / HTTP/1.1", {"X-A:b"}), 0},
+        {"HTAB inside a value", h11("GET / HTTP/1.1", {"X-A: a\tb"}), 0},
+        {"obs-text in a value", h11("GET / HTTP/1.1", {"X-A: caf\xc3\xa9"}), 0},
+        {"NUL in a value", h11("GET / HTTP/1.1", {"X-A: a\0b"s}), 400},
+        {"SOH in a value",
+         h11("GET / HTTP/1.1", {"X-A: a\x01"
+                                "b"}),
+         400},
+        {"ESC in a value", h11("GET / HTTP/1.1", {"X-A: \x1b[31m"}), 400},
+        {"DEL in a value", h11("GET / HTTP/1.1", {"X-A: a\x7f"}), 400},
+        {"VT in a value", h11("GET / HTTP/1.1", {"X-A: a\x0b"}), 400},
+        {"no empty line after the last field", "GET / HTTP/1.1\r\nHost: a", 400},
+        {"empty input", "", 400},
+        {"only an empty line", "\r\n", 400},
+        {"leading empty line before the request line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+         400},
+    };
+    run(std::begin(table), std::end(table));
+}
+
+TEST_CASE("request head: request line and target forms (RFC 9112 3)", "[proxy][head]") {
+    const row table[] = {
+        {"origin-form with query", h11("GET /a/b?c=d&e HTTP/1.1"), 0},
+        {"origin-form with percent-encoding", h11("GET /%2F%2e%2E/x HTTP/1.1"), 0},
+        {"POST", h11("POST /upload HTTP/1.1", {"Content-Length: 3"}), 0},
+        {"unknown but valid method token", h11("PURGE / HTTP/1.1"), 0},
+        {"lower-case method is a different token", h11("get / HTTP/1.1"), 0},
+        {"invalid method character", h11("GE(T / HTTP/1.1"), 400},
+        {"empty method", h11(" / HTTP/1.1"), 400},
+        {"non-ASCII method", h11("G\xc3\x89T / HTTP/1.1"), 400},
+        {"two spaces after the method", h11("GET  / HTTP/1.1"), 400},
+        {"space inside the target", h11("GET /a b HTTP/1.1"), 400},
+        {"trailing space after the version", h11("GET / HTTP/1.1 "), 400},
+        {"tab as separator", h11("GET\t/ HTTP/1.1"), 400},
+        {"HTTP/0.9 request line", head("GET /"), 400},
+        {"tab in the target", h11("GET /a\tb HTTP/1.1"), 400},
+        {"control character in the target", h11("GET /a\x01 HTTP/1.1"), 400},
+        {"DEL in the target", h11("GET /a\x7f HTTP/1.1"), 400},
+        {"raw non-ASCII in the target", h11("GET /caf\xc3\xa9 HTTP/1.1"), 400},
+        {"NUL in the target", h11("GET /a\0b HTTP/1.1"s), 400},
+        {"relative path", h11("GET a/b HTTP/1.1"), 400},
+        {"absolute-form http", h11("GET http://a.example/x?y HTTP/1.1"), 0},
+        {"absolute-form https with port", h11("GET https://a.example:8443/x HTTP/1.1"), 0},
+        {"absolute-form, scheme in upper case", h11("GET HTTP://A.EXAMPLE/ HTTP/1.1"), 0},
+        {"absolute-form without a path", h11("GET http://a.example HTTP/1.1"), 0},
+        {"absolute-form with a query and no path", h11("GET http://a.example?q HTTP/1.1"), 0},
+        {"absolute-form IPv6 literal", h11("GET http://[2001:db8::1]:8080/ HTTP/1.1"), 0},
+        {"absolute-form with userinfo", h11("GET http://user@a.example/ HTTP/1.1"), 400},
+        {"absolute-form with user:password", h11("GET https://u:p@a.example/ HTTP/1.1"), 400},
+        {"absolute-form, userinfo hiding the real host",
+         h11("GET http://a.example@evil.example/ HTTP/1.1"), 400},
+        {"absolute-form with an empty authority", h11("GET http:///x HTTP/1.1"), 400},
+        {"absolute-form with a bad port", h11("GET http://a.example:x/ HTTP/1.1"), 400},
+        {"absolute-form, other scheme", h11("GET ftp://a.example/ HTTP/1.1"), 400},
+        {"absolute-form, scheme without //", h11("GET http:a.example/ HTTP/1.1"), 400},
+        {"asterisk-form for OPTIONS", h11("OPTIONS * HTTP/1.1"), 0},
+        {"asterisk-form for GET", h11("GET * HTTP/1.1"), 400},
+        {"asterisk-form for HEAD", h11("HEAD * HTTP/1.1"), 400},
+        {"OPTIONS on a path", h11("OPTIONS /x HTTP/1.1"), 0},
+        {"authority-form outside CONNECT", h11("GET a.example:443 HTTP/1.1"), 400},
+        {"authority-form with CONNECT", h11("CONNECT a.example:443 HTTP/1.1"), 405},
+        {"CONNECT with origin-form", h11("CONNECT / HTTP/1.1"), 405},
+        {"TRACE", h11("TRACE / HTTP/1.1"), 405},
+        {"TRACE in HTTP/1.0", head("TRACE / HTTP/1.0"), 405},
+    };
+    run(std::begin(table), std::end(table));
+}
+
+TEST_CASE("request head: HTTP version (RFC 9112 2.3, RFC 9110 15.6.6)", "[proxy][head]") {
+    const row table[] = {
+        {"HTTP/1.1", h11("GET / HTTP/1.1"), 0},
+        {"HTTP/1.0 without Host", head("GET / HTTP/1.0"), 0},
+        {"HTTP/1.0 with Host", head("GET / HTTP/1.0", {"Host: a.example"}), 0},
+        {"HTTP/2.0", h11("GET / HTTP/2.0"), 505},
+        {"HTTP/3.0", h11("GET / HTTP/3.0"), 505},
+        {"HTTP/0.9 spelled out", h11("GET / HTTP/0.9"), 505},
+        {"HTTP/1.2 (refused, not downgraded)", h11("GET / HTTP/1.2"), 505},
+        {"HTTP/2 without minor", h11("GET / HTTP/2"), 400},
+        {"lower-case name", h11("GET / http/1.1"), 400},
+        {"two-digit minor", h11("GET / HTTP/1.10"), 400},
+        {"no dot", h11("GET / HTTP/11"), 400},
+        {"letters", h11("GET / HTTP/a.b"), 400},
+        {"trailing garbage", h11("GET / HTTP/1.1x"), 400},
+        {"another protocol", h11("GET / FTP/1.1"), 400},
+        {"empty version", h11("GET / "), 400},
+        {"garbage", h11("GET / \xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8"), 400},
+    };
+    run(std::begin(table), std::end(table));
+}
+
+TEST_CASE("request head: request line length gives 414 (RFC 9112 3)", "[proxy][head]") {
+    request_head_limits limits;
+    limits.max_request_line = 64;
+    const std::string prefix = "GET /";
+    const std::string suffix = " HTTP/1.1";
+    auto line_of = [&](std::size_t n) {
+        return prefix + std::string(n - prefix.size() - suffix.size(), 'a') + suffix;
+    };
+    const row table[] = {
+        {"exactly the limit", h11(line_of(64)), 0},
+        {"one byte over", h11(line_of(65)), 414},
+        {"far over", h11(line_of(4000)), 414},
+        {"over the limit and malformed: the length decides first", h11(line_of(200) + " x"), 414},
+    };
+    run(std::begin(table), std::end(table), limits);
+
+    // The default limit is 8 KiB.
+    CHECK(check_request_head(h11(line_of(8 * 1024)), {}).status == 0);
+    CHECK(check_request_head(h11(line_of(8 * 1024 + 1)), {}).status == 414);
+}
+
+TEST_CASE("request head: Host (RFC 9112 3.2, RFC 9110 7.2)", "[proxy][head]") {
+    const row table[] = {
+        {"missing in HTTP/1.1", head("GET / HTTP/1.1"), 400},
+        {"missing in HTTP/1.1, absolute-form", head("GET http://a.example/ HTTP/1.1"), 400},
+        {"duplicate, equal", head("GET / HTTP/1.1", {"Host: a.example", "Host: a.example"}), 400},
+        {"duplicate, different", head("GET / HTTP/1.1", {"Host: a.example", "Host: evil.example"}),
+         400},
+        {"duplicate, different case of the name", head("GET / HTTP/1.1", {"host: a", "HOST: a"}),
+         400},
+        {"duplicate in HTTP/1.0", head("GET / HTTP/1.0", {"Host: a", "Host: b"}), 400},
+        {"lower-case name", head("GET / HTTP/1.1", {"host: a.example"}), 0},
+        {"with port", head("GET / HTTP/1.1", {"Host: a.example:8080"}), 0},
+        {"OWS around the value", head("GET / HTTP/1.1", {"Host: \t a.example \t"}), 0},
+        {"IPv4", head("GET / HTTP/1.1", {"Host: 192.0.2.1:80"}), 0},
+        {"IPv6 literal", head("GET / HTTP/1.1", {"Host: [2001:db8::1]"}), 0},
+        {"IPv6 literal with port", head("GET / HTTP/1.1", {"Host: [::1]:8443"}), 0},
+        {"IPv6 with embedded IPv4", head("GET / HTTP/1.1", {"Host: [::ffff:192.0.2.1]"}), 0},
+        {"IPv6 without brackets", head("GET / HTTP/1.1", {"Host: 2001:db8::1"}), 400},
+        {"IPv6 unclosed", head("GET / HTTP/1.1", {"Host: [::1"}), 400},
+        {"IPv6 empty brackets", head("GET / HTTP/1.1", {"Host: []"}), 400},
+        {"IPv6 with a zone/garbage", head("GET / HTTP/1.1", {"Host: [::1%eth0]"}), 400},
+        {"IPv6 with text after ]", head("GET / HTTP/1.1", {"Host: [::1]x"}), 400},
+        {"IPv6 with an empty port", head("GET / HTTP/1.1", {"Host: [::1]:"}), 400},
+        {"empty value", head("GET / HTTP/1.1", {"Host:"}), 400},
+        {"empty port", head("GET / HTTP/1.1", {"Host: a.example:"}), 400},
+        {"port with letters", head("GET / HTTP/1.1", {"Host: a.example:80a"}), 400},
+        {"port with sign", head("GET / HTTP/1.1", {"Host: a.example:+80"}), 400},
+        {"port of six digits", head("GET / HTTP/1.1", {"Host: a.example:123456"}), 400},
+        {"two ports", head("GET / HTTP/1.1", {"Host: a.example:80:80"}), 400},
+        {"only a port", head("GET / HTTP/1.1", {"Host: :80"}), 400},
+        {"userinfo", head("GET / HTTP/1.1", {"Host: user@a.example"}), 400},
+        {"path", head("GET / HTTP/1.1", {"Host: a.example/x"}), 400},
+        {"space inside", head("GET / HTTP/1.1", {"Host: a.example b.example"}), 400},
+        {"backslash", head("GET / HTTP/1.1", {"Host: a.example\\evil"}), 400},
+        {"non-ASCII", head("GET / HTTP/1.1", {"Host: \xc3\xa9.example"}), 400},
+        {"bad Host in HTTP/1.0 is refused too", head("GET / HTTP/1.0", {"Host: a/b"}), 400},
+    };
+    run(std::begin(table), std::end(table));
+
+    CHECK(geogate::valid_host_value("a.example"));
+    CHECK(geogate::valid_host_value("localhost:1"));
+    CHECK(geogate::valid_host_value("[::]"));
+    CHECK_FALSE(geogate::valid_host_value(std::string(256, 'a')));
+}
+
+TEST_CASE("request head: Content-Length (RFC 9112 6.3, RFC 9110 8.6)", "[proxy][head]") {
+    const row table[] = {
+        {"zero", h11("POST / HTTP/1.1", {"Content-Length: 0"}), 0},
+        {"a number", h11("POST / HTTP/1.1", {"Content-Length: 42"}), 0},
+        {"OWS around", h11("POST / HTTP/1.1", {"Content-Length:  42 "}), 0},
+        {"leading zeros", h11("POST / HTTP/1.1", {"Content-Length: 007"}), 0},
+        {"18 digits", h11("POST / HTTP/1.1", {"Content-Length: 999999999999999999"}), 0},
+        {"19 digits", h11("POST / HTTP/1.1", {"Content-Length: 1000000000000000000"}), 400},
+        {"overflows 64 bits", h11("POST / HTTP/1.1", {"Content-Length: 18446744073709551617"}),
+         400},
+        {"duplicate, equal", h11("POST / HTTP/1.1", {"Content-Length: 5", "Content-Length: 5"}),
+         400},
+        {"duplicate, different", h11("POST / HTTP/1.1", {"Content-Length: 5", "Content-Length: 6"}),
+         400},
+        {"list of equal values", h11("POST / HTTP/1.1", {"Content-Length: 5, 5"}), 400},
+        {"plus sign", h11("POST / HTTP/1.1", {"Content-Length: +5"}), 400},
+        {"minus sign", h11("POST / HTTP/1.1", {"Content-Length: -1"}), 400},
+        {"hex", h11("POST / HTTP/1.1", {"Content-Length: 0x10"}), 400},
+        {"exponent", h11("POST / HTTP/1.1", {"Content-Length: 1e3"}), 400},
+        {"decimal point", h11("POST / HTTP/1.1", {"Content-Length: 1.0"}), 400},
+        {"space inside", h11("POST / HTTP/1.1", {"Content-Length: 1 0"}), 400},
+        {"empty", h11("POST / HTTP/1.1", {"Content-Length:"}), 400},
+        {"non-ASCII digit", h11("POST / HTTP/1.1", {"Content-Length: \xd9\xa1"}), 400},
+        {"lower-case name, duplicate",
+         h11("POST / HTTP/1.1", {"content-length: 1", "CONTENT-LENGTH: 1"}), 400},
+    };
+    run(std::begin(table), std::end(table));
+}
+
+TEST_CASE("request head: Transfer-Encoding (RFC 9112 6.1, 6.3)", "[proxy][head]") {
+    const row table[] = {
+        {"chunked", h11("POST / HTTP/1.1", {"Transfer-Encoding: chunked"}), 0},
+        {"Chunked, case-insensitive", h11("POST / HTTP/1.1", {"Transfer-Encoding: Chunked"}), 0},
+        {"chunked with OWS", h11("POST / HTTP/1.1", {"Transfer-Encoding:  chunked\t"}), 0},
+        {"gzip, chunked", h11("POST / HTTP/1.1", {"Transfer-Encoding: gzip, chunked"}), 400},
+        {"chunked, gzip", h11("POST / HTTP/1.1", {"Transfer-Encoding: chunked, gzip"}), 400},
+        {"chunked, chunked", h11("POST / HTTP/1.1", {"Transfer-Encoding: chunked, chunked"}), 400},
+        {"duplicate field lines",
+         h11("POST / HTTP/1.1", {"Transfer-Encoding: chunked", "Transfer-Encoding: chunked"}), 400},
+        {"duplicate field lines, gzip first",
+         h11("POST / HTTP/1.1", {"Transfer-Encoding: gzip", "Transfer-Encoding: chunked"}), 400},
+        {"identity", h11("POST / HTTP/1.1", {"Transfer-Encoding: identity"}), 400},
+        {"empty", h11("POST / HTTP/1.1", {"Transfer-Encoding:"}), 400},
+        {"chunked with a parameter", h11("POST / HTTP/1.1", {"Transfer-Encoding: chunked;q=1"}),
+         400},
+        {"xchunked", h11("POST / HTTP/1.1", {"Transfer-Encoding: xchunked"}), 400},
+        {"TE + CL", h11("POST / HTTP/1.1", {"Transfer-Encoding: chunked", "Content-Length: 5"}),
+         400},
+        {"CL + TE", h11("POST / HTTP/1.1", {"Content-Length: 5", "Transfer-Encoding: chunked"}),
+         400},
+        {"TE + CL: 0", h11("POST / HTTP/1.1", {"Content-Length: 0", "Transfer-Encoding: chunked"}),
+         400},
+        {"TE in HTTP/1.0", head("POST / HTTP/1.0", {"Transfer-Encoding: chunked"}), 400},
+        {"TE in HTTP/1.0 with Host",
+         head("POST / HTTP/1.0", {"Host: a", "Transfer-Encoding: chunked"}), 400},
+        {"the TE request field (not Transfer-Encoding) is fine",
+         h11("GET / HTTP/1.1", {"TE: trailers"}), 0},
+    };
+    run(std::begin(table), std::end(table));
+}

@@ -1,0 +1,129 @@
+// The small pure pieces: notice ETag variants and their translation back for the origin,
+// geogate's own error pages, and the client key that keeps a reader on one mirror.
+#include "proxy/client_key.hpp"
+#include "proxy/error_page.hpp"
+#include "proxy/net.hpp"
+#include "proxy/notice_response.hpp"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+
+using namespace geogate;
+
+TEST_CASE("notice ETag: variant_etag", "[proxy][etag]") {
+    struct row {
+        const char* etag;
+        const char* out;
+    };
+    const row table[] = {
+        {"\"abc\"", "\"abc-ggv1\""},
+        {"W/\"abc\"", "W/\"abc-ggv1\""},
+        {"\"\"", "\"-ggv1\""},
+        {"W/\"\"", "W/\"-ggv1\""},
+        {"abc", ""},
+        {"\"abc", ""},
+        {"abc\"", ""},
+        {"\"", ""},
+        {"", ""},
+        {"W/", ""},
+        {"W/abc", ""},
+        {"w/\"abc\"", ""}, // the weak indicator is case-sensitive
+    };
+    for (const auto& r : table) {
+        INFO(r.etag);
+        CHECK(variant_etag(r.etag, "v1") == r.out);
+    }
+}
+
+TEST_CASE("notice ETag: origin_if_none_match keeps only this version's variants", "[proxy][etag]") {
+    struct row {
+        const char* inm;
+        const char* out;
+    };
+    const row table[] = {
+        {"\"abc-ggv1\"", "\"abc\""},
+        {"W/\"abc-ggv1\"", "W/\"abc\""},
+        {"\"abc\"", ""},      // a copy without the notice
+        {"\"abc-ggv0\"", ""}, // an older notice version
+        {"\"abc-ggv1x\"", ""},
+        {"*", "*"},
+        {"", ""},
+        {"\"a-ggv1\", \"b\", W/\"c-ggv1\"", "\"a\", W/\"c\""},
+        {" \t\"a-ggv1\"\t ,\"b-ggv1\"  ", "\"a\", \"b\""},
+        {",,\"a-ggv1\",,", "\"a\""},
+        {"\"-ggv1\"", "\"\""},
+    };
+    for (const auto& r : table) {
+        INFO(r.inm);
+        CHECK(origin_if_none_match(r.inm, "v1") == r.out);
+    }
+    for (auto e : {"\"abc\"", "W/\"x-y\"", "\"\"", "\"a-ggv1\""}) {
+        INFO(e);
+        CHECK(origin_if_none_match(variant_etag(e, "v1"), "v1") == e);
+    }
+}
+
+// entity-tag characters include ',' (RFC 9110 8.8.3: etagc = %x21 / %x23-7E / obs-text), so a
+// list cannot be split on every comma. notice_response.cpp is not ours to edit: see the report.
+TEST_CASE("notice ETag: a comma inside an entity-tag", "[proxy][etag][!mayfail]") {
+    CHECK(origin_if_none_match(variant_etag("\"a,b\"", "v1"), "v1") == "\"a,b\"");
+    CHECK(origin_if_none_match("\"a,b-ggv1\", \"c-ggv1\"", "v1") == "\"a,b\", \"c\"");
+    // never a malformed tag to the origin
+    CHECK(origin_if_none_match("x-ggv1\"", "v1") == "");
+}
+
+TEST_CASE("error pages: complete responses without internal detail", "[proxy][error_page]") {
+    for (unsigned status :
+         {400u, 403u, 404u, 405u, 408u, 413u, 414u, 431u, 451u, 500u, 502u, 503u, 504u, 505u}) {
+        INFO(status);
+        CHECK(reason_phrase(status) != "Unknown");
+        for (bool close : {false, true}) {
+            auto raw = error_response(status, close);
+            http::response_parser<http::string_body> p;
+            p.eager(true);
+            beast::error_code ec;
+            auto n = p.put(net::buffer(raw), ec);
+            REQUIRE(!ec);
+            REQUIRE(p.is_done());
+            CHECK(n == raw.size());
+            const auto& res = p.get();
+            CHECK(res.result_int() == status);
+            CHECK(res.reason() == reason_phrase(status));
+            CHECK(res[http::field::content_type] == "text/html; charset=utf-8");
+            CHECK(res[http::field::cache_control] == "no-store");
+            CHECK(res.body().find(std::to_string(status)) != std::string::npos);
+            CHECK(res.keep_alive() == !close);
+            CHECK((res.find(http::field::allow) != res.end()) == (status == 405));
+
+            auto head = error_response(status, close, true);
+            CHECK(raw.compare(0, head.size(), head) == 0);
+            CHECK(raw.size() == head.size() + res.body().size());
+        }
+    }
+    CHECK(reason_phrase(299) == "Unknown");
+}
+
+TEST_CASE("client key: stable, spread, one key per reader", "[proxy][client_key]") {
+    using boost::asio::ip::make_address;
+    CHECK(client_key_of(std::nullopt) == 0);
+    // FNV-1a 64 of the address bytes: the same on every instance and across restarts.
+    CHECK(client_key_of(make_address("0.0.0.0")) == 0x4d25767f9dce13f5ull);
+    CHECK(client_key_of(make_address("192.0.2.1")) == client_key_of(make_address("192.0.2.1")));
+    CHECK(client_key_of(make_address("192.0.2.1")) != client_key_of(make_address("192.0.2.2")));
+    // A dual-stack listener sees IPv4 readers as v4-mapped IPv6: still the same reader.
+    CHECK(client_key_of(make_address("::ffff:192.0.2.1")) ==
+          client_key_of(make_address("192.0.2.1")));
+    CHECK(client_key_of(make_address("2001:db8::1")) != client_key_of(make_address("2001:db8::2")));
+
+    std::set<std::uint64_t> keys;
+    std::size_t even = 0;
+    for (unsigned i = 0; i < 1000; ++i) {
+        auto k = client_key_of(boost::asio::ip::address_v4(0xC0000200u + i));
+        keys.insert(k);
+        even += k % 2 == 0;
+    }
+    CHECK(keys.size() == 1000);
+    CHECK(even > 400); // two mirrors: neither gets almost everyone
+    CHECK(even < 600);
+}
