@@ -11,7 +11,8 @@
 namespace geogate::browser {
 
 std::string chromium_exe() {
-    const std::string exe = GEOGATE_CHROMIUM_EXE;
+    const char* env = std::getenv("GEOGATE_CHROMIUM");
+    const std::string exe = env != nullptr ? env : GEOGATE_CHROMIUM_EXE;
     return !exe.empty() && ::access(exe.c_str(), X_OK) == 0 ? exe : std::string();
 }
 

@@ -13,7 +13,8 @@ namespace geogate::browser {
 
 using std::chrono::milliseconds;
 
-/// The chromium executable found at configure time, "" when it is absent or not executable.
+/// The chromium executable: $GEOGATE_CHROMIUM when set, else the one found at configure time;
+/// "" when it is absent or not executable (the tests then exit 77: skipped).
 std::string chromium_exe();
 
 struct chromium_result {

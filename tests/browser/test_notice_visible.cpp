@@ -23,8 +23,11 @@ namespace {
 // Without chromium the tests report SKIPPED to ctest (SKIP_RETURN_CODE 77).
 void require_chromium() {
     if (gb::chromium_exe().empty()) {
-        std::fprintf(stderr, "chromium not found (%s): skipped; deploy/install-deps.sh browser\n",
-                     GEOGATE_CHROMIUM_EXE);
+        std::fprintf(stderr,
+                     "chromium not found (configured: \"%s\", $GEOGATE_CHROMIUM: \"%s\"): "
+                     "skipped; deploy/install-deps.sh browser\n",
+                     GEOGATE_CHROMIUM_EXE,
+                     std::getenv("GEOGATE_CHROMIUM") ? std::getenv("GEOGATE_CHROMIUM") : "");
         std::exit(77);
     }
 }
