@@ -1,0 +1,140 @@
+// HTTPS termination with real TLS clients (curl, openssl s_client): certificates by SNI,
+// TLS 1.2+ only with forward-secret AEAD ciphers, session resumption, HSTS, and certificates
+// reloaded on SIGHUP without dropping the connections already open.
+#include "tests/integration/support/stack.hpp"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using namespace geogate::it;
+using namespace std::chrono;
+
+namespace {
+
+// Runs a shell command (bounded by `timeout`), returns its exit code; output goes to `out`.
+int run(const std::string& command, std::string& out, const temp_dir& dir) {
+    auto file = dir.path() / "cmd.out";
+    std::string full = "timeout 20 sh -c '" + command + "' >" + file.string() + " 2>&1 </dev/null";
+    int rc = std::system(full.c_str());
+    out = read_file(file);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 255;
+}
+
+void make_cert(const temp_dir& dir, const std::string& name, const std::string& host) {
+    std::string out;
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout " + name +
+                      ".key -out " + name + ".crt -subj /CN=" + host +
+                      " -addext subjectAltName=DNS:" + host;
+    REQUIRE(run("cd " + dir.path().string() + " && " + cmd, out, dir) == 0);
+}
+
+struct tls_stack {
+    temp_dir certs{"geogate-tls"};
+    test_origin origin;
+    std::unique_ptr<geogate_process> proxy;
+    unsigned short https_port = 0;
+
+    tls_stack() {
+        make_cert(certs, "site", "site.test");
+        make_cert(certs, "other", "other.test");
+        auto c = default_config(origin.url());
+        c.set("listen", "https", "[\"127.0.0.1:0\"]");
+        c.set("tls", "certificates",
+              "[{certificate = \"" + (certs.path() / "site.crt").string() + "\", private_key = \"" +
+                  (certs.path() / "site.key").string() + "\"}, {certificate = \"" +
+                  (certs.path() / "other.crt").string() + "\", private_key = \"" +
+                  (certs.path() / "other.key").string() + "\"}]");
+        c.set("tls", "hsts_max_age", "31536000");
+        proxy = std::make_unique<geogate_process>(c);
+        https_port = listening_port(proxy->event_log(), "https");
+    }
+
+    std::string curl(const std::string& host, const std::string& ca,
+                     const std::string& extra = "") {
+        std::string out;
+        std::string p = std::to_string(https_port);
+        run("curl -sS -i --max-time 10 --cacert " + (certs.path() / ca).string() + " --resolve " +
+                host + ":" + p + ":127.0.0.1 " + extra + " https://" + host + ":" + p + "/echo",
+            out, certs);
+        return out;
+    }
+
+    int s_client(const std::string& args, std::string& out) {
+        return run("echo | openssl s_client -connect 127.0.0.1:" + std::to_string(https_port) +
+                       " " + args,
+                   out, certs);
+    }
+};
+
+} // namespace
+
+TEST_CASE("https: requests are served over TLS with the certificate chosen by SNI") {
+    tls_stack s;
+    REQUIRE(s.proxy->started());
+    REQUIRE(s.https_port != 0);
+    auto site = s.curl("site.test", "site.crt");
+    CHECK(site.find("HTTP/1.1 200") != std::string::npos);
+    CHECK(site.find("X-Forwarded-Proto: https") != std::string::npos); // origin saw the scheme
+    CHECK(site.find("Strict-Transport-Security: max-age=31536000") != std::string::npos);
+    // other.test is only valid with the second certificate: SNI must pick it.
+    auto other = s.curl("other.test", "other.crt");
+    CHECK(other.find("HTTP/1.1 200") != std::string::npos);
+    // and the default certificate does not cover other.test (the check above could not pass by
+    // luck)
+    auto mismatch = s.curl("other.test", "site.crt");
+    CHECK(mismatch.find("HTTP/1.1 200") == std::string::npos);
+}
+
+TEST_CASE("https: only TLS 1.2 and 1.3 with forward-secret AEAD ciphers") {
+    tls_stack s;
+    REQUIRE(s.https_port != 0);
+    std::string out;
+    // The control: a modern handshake works, so the refusals below are the server's.
+    CHECK(s.s_client("-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -servername site.test", out) ==
+          0);
+    CHECK(out.find("ECDHE-RSA-AES128-GCM-SHA256") != std::string::npos);
+    CHECK(s.s_client("-tls1_3 -servername site.test", out) == 0);
+    // Old protocols (the client is told it may use them) and weak or non-forward-secret ciphers.
+    CHECK(s.s_client("-tls1_1 -cipher DEFAULT:@SECLEVEL=0", out) != 0);
+    CHECK(s.s_client("-tls1 -cipher DEFAULT:@SECLEVEL=0", out) != 0);
+    for (const char* weak : {"AES128-SHA", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA",
+                             "DES-CBC3-SHA", "ECDHE-RSA-AES128-SHA256"}) {
+        CAPTURE(weak);
+        CHECK(s.s_client(std::string("-tls1_2 -cipher ") + weak + ":@SECLEVEL=0", out) != 0);
+    }
+}
+
+TEST_CASE("https: sessions are resumed") {
+    tls_stack s;
+    REQUIRE(s.https_port != 0);
+    std::string out;
+    auto sess = (s.certs.path() / "session.pem").string();
+    REQUIRE(s.s_client("-tls1_2 -servername site.test -sess_out " + sess, out) == 0);
+    REQUIRE(s.s_client("-tls1_2 -servername site.test -sess_in " + sess, out) == 0);
+    CHECK(out.find("Reused, TLSv1.2") != std::string::npos);
+}
+
+TEST_CASE("https: a certificate replaced on disk is served after SIGHUP") {
+    tls_stack s;
+    REQUIRE(s.https_port != 0);
+    std::string out;
+    REQUIRE(s.s_client("-servername site.test", out) == 0);
+    auto serial = [&](const std::string& text) {
+        auto at = text.find("-----BEGIN CERTIFICATE-----");
+        return at == std::string::npos ? std::string() : text.substr(at, 200);
+    };
+    auto before = serial(out);
+    make_cert(s.certs, "site", "site.test"); // new key and certificate in the same files
+    kill(s.proxy->process().pid(), SIGHUP);
+    bool changed = false;
+    auto deadline = steady_clock::now() + seconds(10);
+    while (!changed && steady_clock::now() < deadline) {
+        REQUIRE(s.s_client("-servername site.test -showcerts", out) == 0);
+        changed = !serial(out).empty() && serial(out) != before;
+    }
+    CHECK(changed);
+    CHECK(s.curl("site.test", "site.crt").find("HTTP/1.1 200") != std::string::npos);
+}
