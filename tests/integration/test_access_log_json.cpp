@@ -53,7 +53,7 @@ std::vector<boost::json::object> wait_lines(const geogate_process& p, std::size_
 
 } // namespace
 
-TEST_CASE("one JSON line per request with decision, rule and notice version; client truncated",
+TEST_CASE("one JSON line per request with decision, rule and notice version: client truncated",
           "[access_log]") {
     geo_stack s(rules);
     REQUIRE(s.proxy->started());

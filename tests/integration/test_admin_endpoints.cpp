@@ -24,7 +24,7 @@ mirrors = ["https://mirror-a.example.net"]
 
 } // namespace
 
-TEST_CASE("/healthz and /readyz answer; /readyz follows the origin", "[admin]") {
+TEST_CASE("/healthz and /readyz answer: /readyz follows the origin", "[admin]") {
     geo_stack s(rules);
     REQUIRE(s.proxy->started());
     const auto health = admin_get(s.admin_port(), "/healthz");

@@ -144,7 +144,7 @@ TEST_CASE("position body-end puts the notice right before </body>", "[notice]") 
     CHECK(without_fragment(res.body) == index_page());
 }
 
-TEST_CASE("the wrapper carries notice id, language and version; Accept-Language picks the text",
+TEST_CASE("the wrapper carries notice id, language and version: Accept-Language picks the text",
           "[notice]") {
     geo_stack s(rules);
     REQUIRE(s.proxy->started());
@@ -311,7 +311,7 @@ TEST_CASE("CSP: style-src 'self' gains the notice's hash, a nonce is reused, 'un
     }
 }
 
-TEST_CASE("ETag becomes a variant per notice version; If-None-Match reaches the origin only for "
+TEST_CASE("ETag becomes a variant per notice version: If-None-Match reaches the origin only for "
           "the same version",
           "[notice]") {
     geo_stack s(rules);
@@ -356,7 +356,7 @@ TEST_CASE("ETag becomes a variant per notice version; If-None-Match reaches the 
     CHECK_FALSE(fragment_of(full.body).empty());
 }
 
-TEST_CASE("Range and If-Range are not forwarded on notice decisions; Accept-Ranges is removed",
+TEST_CASE("Range and If-Range are not forwarded on notice decisions: Accept-Ranges is removed",
           "[notice]") {
     geo_stack s(rules);
     REQUIRE(s.proxy->started());

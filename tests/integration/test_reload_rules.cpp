@@ -156,7 +156,7 @@ TEST_CASE("a notice text edited without approval is rejected on reload", "[reloa
     CHECK((check.out + check.err).find("ru.html") != std::string::npos);
 }
 
-TEST_CASE("reloading 50 times under load drops no request; each response fits one rule set",
+TEST_CASE("reloading 50 times under load drops no request: each response fits one rule set",
           "[reload]") {
     geo_stack s(notice_rules);
     REQUIRE(s.proxy->started());
