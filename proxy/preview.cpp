@@ -2,7 +2,6 @@
 
 #include "geoip/client_address.hpp"
 
-#include <boost/url/src.hpp>
 
 namespace geogate {
 namespace {
@@ -41,6 +40,27 @@ std::string_view param(std::string_view value, std::string_view key) {
     return {};
 }
 
+// Query values: %XX decoded, '+' as space; a malformed escape is kept as typed (and then
+// rejected by the character checks of serve_preview).
+std::string percent_decode(std::string_view v) {
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '%' && i + 2 < v.size() && hex(v[i + 1]) >= 0 && hex(v[i + 2]) >= 0) {
+            out += static_cast<char>(hex(v[i + 1]) * 16 + hex(v[i + 2]));
+            i += 2;
+        } else {
+            out += v[i] == '+' ? ' ' : v[i];
+        }
+    }
+    return out;
+}
+
 http::response<http::string_body> plain(http::status s, std::string body) {
     http::response<http::string_body> res{s, 11};
     res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -72,15 +92,21 @@ std::optional<geoip::location> preview_location(std::string_view header_value, s
 
 awaitable<http::response<http::string_body>> serve_preview(const http::request<http::string_body>& req,
                                                            server_state& state, net::io_context& ioc) {
-    auto parsed = boost::urls::parse_origin_form(req.target());
-    if (!parsed)
-        co_return plain(http::status::bad_request, "bad query\n");
     std::string region, url, lang, host;
-    for (auto p : parsed->params()) {
-        if (p.key == "region") region = p.value;
-        else if (p.key == "url") url = p.value;
-        else if (p.key == "lang") lang = p.value;
-        else if (p.key == "host") host = p.value;
+    auto target = std::string_view(req.target());
+    auto q = target.find('?');
+    std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto eq = pair.find('=');
+        auto key = pair.substr(0, eq);
+        std::string value = eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+        if (key == "region") region = value;
+        else if (key == "url") url = value;
+        else if (key == "lang") lang = value;
+        else if (key == "host") host = value;
     }
     auto bad_chars = [](const std::string& s) {
         for (unsigned char c : s)
