@@ -23,6 +23,13 @@ bool is_one_of(std::string_view lower, std::initializer_list<std::string_view> n
     return std::find(names.begin(), names.end(), lower) != names.end();
 }
 
+void assign_lower(std::string& out, std::string_view s) {
+    out.assign(s.data(), s.size());
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + 32);
+}
+
 } // namespace
 
 std::string to_lower(std::string_view s) {
@@ -65,8 +72,9 @@ std::string build_upstream_request_head(const http::request_header<>& req,
 
     std::string xff, xfproto, xfhost, via;
     std::string lower;
+    lower.reserve(64);
     for (const auto& f : req) {
-        lower = to_lower(f.name_string());
+        assign_lower(lower, f.name_string()); // reuses the buffer: no allocation per field
         std::string_view name = lower;
         if (hop.contains(name) && !(plan.upgrade && (name == "upgrade" || name == "connection")))
             continue;
@@ -156,8 +164,9 @@ std::string build_client_response_head(const http::response_header<>& res,
     out += "\r\n";
     std::string via;
     std::string lower;
+    lower.reserve(64);
     for (const auto& f : res) {
-        lower = to_lower(f.name_string());
+        assign_lower(lower, f.name_string()); // reuses the buffer: no allocation per field
         std::string_view name = lower;
         if (plan.keep_upgrade && (name == "upgrade"))
             ; // kept

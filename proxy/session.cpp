@@ -118,7 +118,8 @@ awaitable<void> session::run() {
 }
 
 awaitable<session::head_result> session::read_request_head() {
-    const auto snap = worker_.shared.snapshots.current();
+    snap_ = worker_.shared.snapshots.current();
+    const auto& snap = snap_;
     const auto& limits = snap->cfg->limits;
     std::size_t scan_from = 0;
     bool deadline_set = false;
@@ -186,7 +187,7 @@ awaitable<session::head_result> session::read_request_head() {
 awaitable<void> session::answer_local(std::string response, request_record& rec, unsigned status) {
     rec.status = status;
     rec.local = true;
-    const auto snap = worker_.shared.snapshots.current();
+    const auto& snap = snap_; // the request's snapshot (no lock per write)
     stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(response), use_nothrow);
     rec.bytes_out += n;
@@ -206,7 +207,8 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     request_record rec;
     rec.start = std::chrono::steady_clock::now();
     rec.wall_start = std::chrono::system_clock::now();
-    const auto snap = worker_.shared.snapshots.current(); // one snapshot for the whole request
+    snap_ = worker_.shared.snapshots.current();
+    const auto snap = snap_; // one snapshot for the whole request
     const config& cfg = *snap->cfg;
 
     std::string_view head(static_cast<const char*>(buffer_.data().data()), head_size);
@@ -453,7 +455,7 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
 
 awaitable<std::optional<std::size_t>> session::read_body_piece(http::request_parser<http::buffer_body>& parser,
                                                                request_record& rec) {
-    const auto snap = worker_.shared.snapshots.current();
+    const auto& snap = snap_; // the request's snapshot (no lock per write)
     const auto& limits = snap->cfg->limits;
     if (body_buf_.size() < body_chunk)
         body_buf_.resize(body_chunk);
@@ -496,7 +498,7 @@ awaitable<bool> session::prefetch_body(http::request_parser<http::buffer_body>& 
 awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_body>& parser,
                                             std::string_view prefetched, upstream_connection& up,
                                             request_record& rec) {
-    const auto snap = worker_.shared.snapshots.current();
+    const auto& snap = snap_; // the request's snapshot (no lock per write)
     bool chunked = parser.chunked();
     std::string_view piece = prefetched;
     bool first = true;
@@ -540,7 +542,7 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
 }
 
 awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers, request_record& rec) {
-    const auto snap = worker_.shared.snapshots.current();
+    const auto& snap = snap_; // the request's snapshot (no lock per write)
     stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
     auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
     rec.bytes_out += n;
@@ -731,7 +733,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
 
 awaitable<void> session::tunnel(upstream_connection& up) {
     using namespace net::experimental::awaitable_operators;
-    const auto snap = worker_.shared.snapshots.current();
+    const auto& snap = snap_; // the request's snapshot (no lock per write)
     auto idle = snap->cfg->limits.keepalive_timeout;
     // Bytes already buffered from the client (sent right after the upgrade request) go first.
     if (buffer_.size()) {

@@ -61,6 +61,7 @@ private:
     any_stream stream_;
     tcp::endpoint peer_;
     std::string peer_text_;
+    std::shared_ptr<const snapshot> snap_; // of the request being read or answered
     beast::flat_buffer buffer_;
     std::vector<char> body_buf_;
     bool idle_ = true;
