@@ -8,10 +8,14 @@ namespace {
 
 constexpr std::array<bool, 256> make_tchar() {
     std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c) t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c)
+        t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[c] = true;
+    for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+        t[static_cast<unsigned char>(c)] = true;
     return t;
 }
 constexpr auto tchar = make_tchar();
@@ -30,8 +34,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
         return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         unsigned char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x += 32;
-        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
         if (x != y)
             return false;
     }
@@ -39,9 +45,24 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
     return v;
+}
+
+// #token (RFC 9110 5.6.1): tokens separated by commas and OWS; empty elements are tolerated.
+bool is_token_list(std::string_view v) noexcept {
+    while (true) {
+        auto comma = v.find(',');
+        auto element = trim_ows(v.substr(0, comma));
+        if (!element.empty() && !is_token(element))
+            return false;
+        if (comma == std::string_view::npos)
+            return true;
+        v.remove_prefix(comma + 1);
+    }
 }
 
 constexpr request_head_verdict bad(unsigned status, std::string_view why) noexcept {
@@ -57,7 +78,8 @@ request_head_verdict check_target(std::string_view method, std::string_view targ
     if (target.front() == '/')
         return {};
     if (target == "*")
-        return method == "OPTIONS" ? request_head_verdict{} : bad(400, "asterisk-form outside OPTIONS");
+        return method == "OPTIONS" ? request_head_verdict{}
+                                   : bad(400, "asterisk-form outside OPTIONS");
     // absolute-form: a reverse proxy must accept it (RFC 9112 3.2.2); only http(s) schemes.
     auto scheme_end = target.find("://");
     if (scheme_end != std::string_view::npos) {
@@ -108,9 +130,9 @@ bool valid_host_value(std::string_view host) noexcept {
         if (name.empty())
             return false;
         for (unsigned char c : name) {
-            bool ok = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-                      c == '%' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' ||
-                      c == ')' || c == '*' || c == '+' || c == ',' || c == ';' || c == '=';
+            bool ok = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%' ||
+                      c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' ||
+                      c == '*' || c == '+' || c == ',' || c == ';' || c == '=';
             if (!ok)
                 return false;
         }
@@ -202,6 +224,11 @@ request_head_verdict check_request_head(std::string_view head,
             for (char c : value)
                 if (c < '0' || c > '9')
                     return bad(400, "invalid Content-Length");
+        } else if (iequals(name, "connection") || iequals(name, "proxy-connection")) {
+            // Connection options name header fields to remove (RFC 9110 7.6.1): tokens only,
+            // as Beast also insists.
+            if (!is_token_list(value))
+                return bad(400, "invalid Connection");
         } else if (iequals(name, "transfer-encoding")) {
             if (++te_count > 1)
                 return bad(400, "duplicate Transfer-Encoding");
