@@ -20,7 +20,7 @@ group_build="build-essential cmake ninja-build pkg-config libboost1.81-dev libbo
   libmaxminddb-dev libtomlplusplus-dev zlib1g-dev libbrotli-dev libssl-dev"
 group_run="mmdb-bin nodejs npm curl ca-certificates openssl"
 group_test="$group_run catch2 libbenchmark-dev clang libclang-rt-14-dev libmaxmind-db-writer-perl
-  python3 python3-yaml shellcheck systemd"
+  python3 python3-yaml shellcheck systemd sslscan"
 group_browser="chromium"
 group_bench="nginx libnginx-mod-http-geoip2 wrk iproute2 procps"
 

@@ -49,7 +49,16 @@ struct tls_stack {
                   (certs.path() / "other.key").string() + "\"}]");
         c.set("tls", "hsts_max_age", "31536000");
         proxy = std::make_unique<geogate_process>(c);
-        https_port = listening_port(proxy->event_log(), "https");
+        // The https "listening" event may come after the http one that geogate_process waits for.
+        auto found = proxy->process().wait_for_output(
+            true,
+            [](const std::string& log) -> std::optional<std::string> {
+                auto p = listening_port(log, "https");
+                return p ? std::optional<std::string>(std::to_string(p)) : std::nullopt;
+            },
+            milliseconds(15000));
+        if (found)
+            https_port = static_cast<unsigned short>(std::stoi(*found));
     }
 
     std::string curl(const std::string& host, const std::string& ca,
@@ -137,4 +146,34 @@ TEST_CASE("https: a certificate replaced on disk is served after SIGHUP") {
     }
     CHECK(changed);
     CHECK(s.curl("site.test", "site.crt").find("HTTP/1.1 200") != std::string::npos);
+}
+
+TEST_CASE("https: sslscan finds no weak protocol and only forward-secret AEAD ciphers") {
+    tls_stack s;
+    REQUIRE(s.https_port != 0);
+    std::string out;
+    REQUIRE(run("sslscan --no-colour --no-fallback --no-heartbleed --no-renegotiation --no-compression "
+                "--sni-name=site.test 127.0.0.1:" + std::to_string(s.https_port),
+                out, s.certs) == 0);
+    INFO(out);
+    for (const char* old : {"SSLv2     enabled", "SSLv3     enabled", "TLSv1.0   enabled", "TLSv1.1   enabled"})
+        CHECK(out.find(old) == std::string::npos);
+    CHECK(out.find("TLSv1.2   enabled") != std::string::npos);
+    CHECK(out.find("TLSv1.3   enabled") != std::string::npos);
+    // Every accepted cipher: ECDHE/DHE key exchange (or TLS 1.3) with GCM or ChaCha20-Poly1305.
+    std::istringstream lines(out);
+    std::string line;
+    int accepted = 0;
+    while (std::getline(lines, line)) {
+        if (line.rfind("Accepted", 0) != 0 && line.rfind("Preferred", 0) != 0)
+            continue;
+        ++accepted;
+        CAPTURE(line);
+        bool tls13 = line.find("TLSv1.3") != std::string::npos;
+        bool fs = tls13 || line.find("ECDHE-") != std::string::npos || line.find("DHE-") != std::string::npos;
+        bool aead = line.find("GCM") != std::string::npos || line.find("CHACHA20") != std::string::npos;
+        CHECK(fs);
+        CHECK(aead);
+    }
+    CHECK(accepted >= 3);
 }
