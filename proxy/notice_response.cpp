@@ -196,9 +196,17 @@ void prepare_notice_request(const snapshot& snap, const rules::rule& r, const ht
                                                             : std::string(html::to_string(coding));
 }
 
-void apply_region_cache_policy(const config& cfg, const http::response_header<>& res, client_response_plan& plan) {
-    if (cfg.cache.shared_cache_keys_on_variant)
+void apply_region_cache_policy(const config& cfg, const http::response_header<>& res, client_response_plan& plan,
+                               const request_record& rec) {
+    if (cfg.cache.shared_cache_keys_on_variant) {
+        // The cache in front keys on this value (docs/operations.md, "CDN and caching").
+        std::string variant = rules::to_string(rec.decision);
+        if (!rec.notice_version.empty())
+            variant += ";notice=" + rec.notice_id + "@" + rec.notice_version;
+        plan.drop.push_back("x-geogate-variant");
+        plan.add.emplace_back("X-Geogate-Variant", std::move(variant));
         return;
+    }
     std::string directives;
     for (auto it = res.find(http::field::cache_control); it != res.end() && it->name() == http::field::cache_control;
          ++it) {

@@ -45,9 +45,10 @@ std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const
 
 /// Responses whose content depends on the reader's region must not be stored by a shared
 /// cache as one: Cache-Control becomes private (public and s-maxage removed), unless the
-/// config says the cache in front keys on the region itself.
+/// config says the cache in front keys on the variant: then Cache-Control stays and
+/// X-Geogate-Variant says which variant this is ("pass", "notice;notice=ID@VERSION").
 void apply_region_cache_policy(const config& cfg, const http::response_header<>& res,
-                               client_response_plan& plan);
+                               client_response_plan& plan, const request_record& rec);
 
 /// "W/\"abc\"" + version -> "W/\"abc-ggVERSION\""; "" when the ETag is malformed.
 std::string variant_etag(std::string_view etag, std::string_view version);

@@ -566,7 +566,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     if (rec.decision == rules::action::notice && rule)
         transform = plan_notice_response(snap, *rule, req, head, plan, rec);
     if (rec.region_dependent)
-        apply_region_cache_policy(cfg, head, plan);
+        apply_region_cache_policy(cfg, head, plan, rec);
     if (stream_.is_tls() && cfg.tls && cfg.tls->hsts_max_age.count() > 0) {
         plan.drop.push_back("strict-transport-security");
         plan.add.emplace_back("Strict-Transport-Security",
