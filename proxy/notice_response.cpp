@@ -160,22 +160,34 @@ std::string variant_etag(std::string_view etag, std::string_view version) {
 }
 
 std::string origin_if_none_match(std::string_view value, std::string_view version) {
-    std::string suffix = "-gg" + std::string(version) + "\"";
+    // Walk the list by entity-tags, not by commas: ',' is a legal etagc (RFC 9110 8.8.3).
+    std::string suffix = "-gg" + std::string(version);
     std::string out;
-    std::size_t pos = 0;
-    while (pos < value.size()) {
-        auto comma = value.find(',', pos);
-        auto tag = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-        pos = comma == std::string_view::npos ? value.size() : comma + 1;
-        while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
-            tag.remove_prefix(1);
-        while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
-            tag.remove_suffix(1);
+    std::size_t i = 0;
+    while (i < value.size()) {
+        char c = value[i];
+        if (c == ' ' || c == '\t' || c == ',') {
+            ++i;
+            continue;
+        }
         std::string kept;
-        if (tag == "*")
+        if (c == '*') {
             kept = "*";
-        else if (tag.size() > suffix.size() && tag.substr(tag.size() - suffix.size()) == suffix)
-            kept = std::string(tag.substr(0, tag.size() - suffix.size())) + "\"";
+            ++i;
+        } else {
+            bool weak = value.substr(i, 2) == "W/";
+            std::size_t open = weak ? i + 2 : i;
+            if (open >= value.size() || value[open] != '"')
+                break; // malformed: nothing after it reaches the origin
+            auto close = value.find('"', open + 1);
+            if (close == std::string_view::npos)
+                break;
+            auto opaque = value.substr(open + 1, close - open - 1);
+            if (opaque.size() >= suffix.size() && opaque.substr(opaque.size() - suffix.size()) == suffix)
+                kept = std::string(weak ? "W/\"" : "\"") +
+                       std::string(opaque.substr(0, opaque.size() - suffix.size())) + "\"";
+            i = close + 1;
+        }
         if (kept.empty())
             continue; // a copy without this notice version must not be revalidated
         if (!out.empty())
