@@ -6,9 +6,10 @@
 #include "proxy/session.hpp"
 #include "proxy/tls_context.hpp"
 
-#include <openssl/rand.h>
-
 #include <csignal>
+#include <cstring>
+#include <openssl/rand.h>
+#include <pthread.h>
 
 namespace geogate {
 namespace {
@@ -24,6 +25,24 @@ std::string random_token() {
         s += hex[b & 15];
     }
     return s;
+}
+
+// A supervisor may start us with signals blocked (seen in CI: SIGHUP blocked, inherited through
+// exec), which would silently turn `kill -HUP` into nothing. The signals geogate acts on are
+// unblocked in the thread that runs the control loop; said once in the event log.
+void unblock_handled_signals() {
+    sigset_t handled, before;
+    sigemptyset(&handled);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1})
+        sigaddset(&handled, s);
+    if (pthread_sigmask(SIG_UNBLOCK, &handled, &before) != 0)
+        return;
+    std::string was_blocked;
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1})
+        if (sigismember(&before, s) == 1)
+            was_blocked += (was_blocked.empty() ? "SIG" : ",SIG") + std::string(sigabbrev_np(s));
+    if (!was_blocked.empty())
+        event_log::warning("signals_unblocked", {{"signals", was_blocked}});
 }
 
 } // namespace
@@ -45,15 +64,16 @@ server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
     unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i)
         workers_.push_back(std::make_unique<worker>(state_));
-    reloader_ = std::make_unique<reloader>(control_, state_.snapshots, stats_, [this](const snapshot& s) {
-        if (s.cfg->tls) {
-            auto ctx = make_server_tls(*s.cfg);
-            if (ctx) {
-                std::lock_guard lock(tls_mutex_);
-                server_tls_ = ctx;
+    reloader_ =
+        std::make_unique<reloader>(control_, state_.snapshots, stats_, [this](const snapshot& s) {
+            if (s.cfg->tls) {
+                auto ctx = make_server_tls(*s.cfg);
+                if (ctx) {
+                    std::lock_guard lock(tls_mutex_);
+                    server_tls_ = ctx;
+                }
             }
-        }
-    });
+        });
 }
 
 server::~server() = default;
@@ -96,7 +116,8 @@ bool server::open_listeners() {
             return false;
         }
         auto local = acc->local_endpoint(ec);
-        std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
+        std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                    : local.address().to_string();
         shown += ":" + std::to_string(local.port());
         event_log::info("listening", {{"listener", name}, {"address", shown}});
         if (!tls)
@@ -116,7 +137,8 @@ bool server::open_listeners() {
         admin_ = std::make_unique<admin_server>(control_, state_, stats_, *reloader_, workers_);
         std::string error;
         if (!ep || !admin_->listen(*ep, error)) {
-            event_log::error("listen_failed", {{"address", cfg.listen.admin}, {"error", ep ? error : "invalid address"}});
+            event_log::error("listen_failed", {{"address", cfg.listen.admin},
+                                               {"error", ep ? error : "invalid address"}});
             return false;
         }
     }
@@ -137,7 +159,8 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, bool tls, std::stri
             continue;
         }
         const auto snap = state_.snapshots.current();
-        if (state_.connections.load(std::memory_order_relaxed) >= snap->cfg->limits.max_connections) {
+        if (state_.connections.load(std::memory_order_relaxed) >=
+            snap->cfg->limits.max_connections) {
             error_code ignored;
             socket.close(ignored); // over the limit: refuse by closing, cheapest for everyone
             stats_.rejected(503);
@@ -200,26 +223,32 @@ void server::begin_shutdown() {
                 s->close_if_idle();
             wp->pool.clear();
         });
-    auto deadline = std::chrono::steady_clock::now() + state_.snapshots.current()->cfg->limits.drain_timeout;
-    net::co_spawn(control_, [this, deadline]() -> awaitable<void> {
-        net::steady_timer t(control_);
-        while (state_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-            t.expires_after(std::chrono::milliseconds(20));
-            co_await t.async_wait(use_nothrow);
-        }
-        if (state_.connections.load() > 0)
-            event_log::warning("drain_timeout", {{"connections", std::to_string(state_.connections.load())}});
-        if (admin_)
-            admin_->stop();
-        for (auto& w : workers_)
-            w->ioc.stop();
-        control_.stop();
-    }, net::detached);
+    auto deadline =
+        std::chrono::steady_clock::now() + state_.snapshots.current()->cfg->limits.drain_timeout;
+    net::co_spawn(
+        control_,
+        [this, deadline]() -> awaitable<void> {
+            net::steady_timer t(control_);
+            while (state_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+                t.expires_after(std::chrono::milliseconds(20));
+                co_await t.async_wait(use_nothrow);
+            }
+            if (state_.connections.load() > 0)
+                event_log::warning("drain_timeout",
+                                   {{"connections", std::to_string(state_.connections.load())}});
+            if (admin_)
+                admin_->stop();
+            for (auto& w : workers_)
+                w->ioc.stop();
+            control_.stop();
+        },
+        net::detached);
 }
 
 int server::run() {
     if (!open_listeners())
         return 1;
+    unblock_handled_signals();
     signals_.add(SIGTERM);
     signals_.add(SIGINT);
     signals_.add(SIGHUP);

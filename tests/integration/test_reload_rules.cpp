@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
+#include <optional>
+#include <pthread.h>
 #include <regex>
 #include <thread>
 
@@ -70,10 +72,33 @@ TEST_CASE("SIGHUP swaps the rules", "[reload]") {
     CHECK(ru_page(s) == seen::notice);
     replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
     s.proxy->process().send_signal(SIGHUP);
-    CHECK(eventually([&] { return ru_page(s) == seen::redirect; }));
+    const bool swapped = eventually([&] { return ru_page(s) == seen::redirect; });
+    INFO("event log:\n" << s.proxy->event_log());
+    CHECK(swapped);
     replace_file(s.proxy->dir() / "rules/10-rules.toml", notice_rules);
     s.proxy->process().send_signal(SIGHUP);
     CHECK(eventually([&] { return ru_page(s) == seen::notice; }));
+}
+
+// A supervisor can start geogate with SIGHUP blocked (the CI runner does; the mask survives
+// exec). The proxy unblocks what it handles, says so, and SIGHUP still reloads.
+TEST_CASE("SIGHUP reloads even when geogate was started with SIGHUP blocked", "[reload]") {
+    sigset_t hup, before;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    REQUIRE(pthread_sigmask(SIG_BLOCK, &hup, &before) == 0);
+    std::optional<geo_stack> started;
+    started.emplace(notice_rules); // spawned children inherit the blocked mask
+    REQUIRE(pthread_sigmask(SIG_SETMASK, &before, nullptr) == 0);
+    geo_stack& s = *started;
+    REQUIRE(s.proxy->started());
+    CHECK(s.proxy->event_log().find("\"signals_unblocked\"") != std::string::npos);
+    CHECK(ru_page(s) == seen::notice);
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
+    s.proxy->process().send_signal(SIGHUP);
+    const bool swapped = eventually([&] { return ru_page(s) == seen::redirect; });
+    INFO("event log:\n" << s.proxy->event_log());
+    CHECK(swapped);
 }
 
 TEST_CASE("POST /reload swaps the rules before it answers", "[reload][admin]") {
