@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-
 namespace geogate {
 namespace {
 
@@ -40,7 +39,8 @@ std::string truncated(const boost::asio::ip::address& a) {
 
 } // namespace
 
-std::string format_access_line(const request_record& rec, client_ip_logging ip_mode, bool log_query) {
+std::string format_access_line(const request_record& rec, client_ip_logging ip_mode,
+                               bool log_query) {
     std::string out;
     out.reserve(512);
     out += "{\"time\":\"";
@@ -48,7 +48,9 @@ std::string format_access_line(const request_record& rec, client_ip_logging ip_m
     out += '"';
     if (ip_mode != client_ip_logging::none) {
         if (rec.client)
-            field(out, "client", ip_mode == client_ip_logging::full ? rec.client->to_string() : truncated(*rec.client));
+            field(out, "client",
+                  ip_mode == client_ip_logging::full ? rec.client->to_string()
+                                                     : truncated(*rec.client));
         else
             field(out, "client", "");
     }
@@ -60,7 +62,8 @@ std::string format_access_line(const request_record& rec, client_ip_logging ip_m
     number(out, "status", rec.status);
     number(out, "bytes_in", rec.bytes_in);
     number(out, "bytes_out", rec.bytes_out);
-    auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rec.start);
+    auto total = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - rec.start);
     number(out, "duration_us", static_cast<std::uint64_t>(total.count()));
     number(out, "upstream_us", static_cast<std::uint64_t>(rec.upstream_time.count()));
     if (rec.upstream_status)

@@ -17,7 +17,8 @@ namespace geogate {
 enum class client_ip_logging { truncate, full, none };
 
 /// Formats one record as a JSON line (with '\n'). PURE apart from the wall clock in `rec`.
-std::string format_access_line(const request_record& rec, client_ip_logging ip_mode, bool log_query);
+std::string format_access_line(const request_record& rec, client_ip_logging ip_mode,
+                               bool log_query);
 
 class access_log {
 public:

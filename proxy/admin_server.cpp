@@ -8,9 +8,10 @@
 
 namespace geogate {
 
-admin_server::admin_server(net::io_context& control, server_state& state, metrics& stats, reloader& reload,
-                           std::vector<std::unique_ptr<worker>>& workers)
-    : control_(control), state_(state), stats_(stats), reload_(reload), workers_(workers), acceptor_(control) {}
+admin_server::admin_server(net::io_context& control, server_state& state, metrics& stats,
+                           reloader& reload, std::vector<std::unique_ptr<worker>>& workers)
+    : control_(control), state_(state), stats_(stats), reload_(reload), workers_(workers),
+      acceptor_(control) {}
 
 bool admin_server::listen(const tcp::endpoint& ep, std::string& error) {
     error_code ec;
@@ -26,8 +27,10 @@ bool admin_server::listen(const tcp::endpoint& ep, std::string& error) {
         return false;
     }
     auto local = acceptor_.local_endpoint(ec);
-    std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
-    event_log::info("listening", {{"listener", "admin"}, {"address", shown + ":" + std::to_string(local.port())}});
+    std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                : local.address().to_string();
+    event_log::info("listening", {{"listener", "admin"},
+                                  {"address", shown + ":" + std::to_string(local.port())}});
     net::co_spawn(control_, accept_loop(), net::detached);
     return true;
 }
@@ -91,14 +94,18 @@ awaitable<bool> admin_server::origin_reachable() {
 std::string admin_server::render_metrics() const {
     std::string out = stats_.render();
     auto snap = state_.snapshots.current();
-    out += "# HELP geogate_active_connections Client connections open now.\n# TYPE geogate_active_connections gauge\n";
+    out += "# HELP geogate_active_connections Client connections open now.\n# TYPE "
+           "geogate_active_connections gauge\n";
     out += "geogate_active_connections " + std::to_string(state_.connections.load()) + "\n";
-    out += "# HELP geogate_snapshot_generation Generation of the live config+rules+notices+databases snapshot.\n"
+    out += "# HELP geogate_snapshot_generation Generation of the live "
+           "config+rules+notices+databases snapshot.\n"
            "# TYPE geogate_snapshot_generation gauge\n";
     out += "geogate_snapshot_generation " + std::to_string(snap ? snap->generation : 0) + "\n";
-    out += "# HELP geogate_geoip_build_epoch_seconds Build time of each GeoIP database (metadata build_epoch).\n"
+    out += "# HELP geogate_geoip_build_epoch_seconds Build time of each GeoIP database (metadata "
+           "build_epoch).\n"
            "# TYPE geogate_geoip_build_epoch_seconds gauge\n";
-    out += "# HELP geogate_geoip_lookup_errors_total Lookups that failed inside a database (region unknown).\n"
+    out += "# HELP geogate_geoip_lookup_errors_total Lookups that failed inside a database (region "
+           "unknown).\n"
            "# TYPE geogate_geoip_lookup_errors_total counter\n";
     if (snap) {
         for (const auto& db : snap->geo->databases()) {
@@ -108,19 +115,24 @@ std::string admin_server::render_metrics() const {
                     path += '\\';
                 path += c;
             }
-            out += "geogate_geoip_build_epoch_seconds{database=\"" + path + "\"} " + std::to_string(db.build_epoch) + "\n";
+            out += "geogate_geoip_build_epoch_seconds{database=\"" + path + "\"} " +
+                   std::to_string(db.build_epoch) + "\n";
         }
-        out += "geogate_geoip_lookup_errors_total " + std::to_string(snap->geo->lookup_errors()) + "\n";
+        out += "geogate_geoip_lookup_errors_total " + std::to_string(snap->geo->lookup_errors()) +
+               "\n";
     }
     if (state_.access) {
-        out += "# HELP geogate_access_log_dropped_total Access log lines dropped because the writer fell behind.\n"
+        out += "# HELP geogate_access_log_dropped_total Access log lines dropped because the "
+               "writer fell behind.\n"
                "# TYPE geogate_access_log_dropped_total counter\n";
-        out += "geogate_access_log_dropped_total " + std::to_string(state_.access->dropped()) + "\n";
+        out +=
+            "geogate_access_log_dropped_total " + std::to_string(state_.access->dropped()) + "\n";
     }
     return out;
 }
 
-awaitable<http::response<http::string_body>> admin_server::handle(const http::request<http::string_body>& req) {
+awaitable<http::response<http::string_body>>
+admin_server::handle(const http::request<http::string_body>& req) {
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     auto target = std::string_view(req.target());
@@ -129,7 +141,8 @@ awaitable<http::response<http::string_body>> admin_server::handle(const http::re
         res.body() = "ok\n";
     } else if (path == "/readyz") {
         auto snap = state_.snapshots.current();
-        bool ready = snap && !state_.draining && (stats_.origin_ok_recently() || co_await origin_reachable());
+        bool ready = snap && !state_.draining &&
+                     (stats_.origin_ok_recently() || co_await origin_reachable());
         if (!ready)
             res.result(http::status::service_unavailable);
         res.body() = ready ? "ready\n" : "not ready\n";
@@ -144,10 +157,13 @@ awaitable<http::response<http::string_body>> admin_server::handle(const http::re
         } else {
             auto [ok, msg] = co_await net::co_spawn(
                 reload_.executor(),
-                [this]() -> awaitable<std::pair<bool, std::string>> { co_return reload_.reload_now("admin"); },
+                [this]() -> awaitable<std::pair<bool, std::string>> {
+                    co_return reload_.reload_now("admin");
+                },
                 net::use_awaitable);
             res.result(ok ? http::status::ok : http::status::unprocessable_entity);
-            res.body() = (ok ? "reloaded\n" : "reload failed; the previous snapshot keeps serving\n") + msg;
+            res.body() =
+                (ok ? "reloaded\n" : "reload failed; the previous snapshot keeps serving\n") + msg;
         }
     } else if (path == "/preview") {
         co_return co_await serve_preview(req, state_, control_);

@@ -24,7 +24,8 @@ public:
 private:
     awaitable<void> accept_loop();
     awaitable<void> serve(tcp::socket socket);
-    awaitable<http::response<http::string_body>> handle(const http::request<http::string_body>& req);
+    awaitable<http::response<http::string_body>>
+    handle(const http::request<http::string_body>& req);
     awaitable<bool> origin_reachable();
     std::string render_metrics() const;
 

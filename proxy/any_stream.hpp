@@ -15,7 +15,8 @@ public:
     using executor_type = beast::tcp_stream::executor_type;
 
     explicit any_stream(beast::tcp_stream tcp) : tcp_(std::move(tcp)) {}
-    any_stream(beast::tcp_stream tcp, ssl::context& ctx) : tls_(std::in_place, std::move(tcp), ctx) {}
+    any_stream(beast::tcp_stream tcp, ssl::context& ctx)
+        : tls_(std::in_place, std::move(tcp), ctx) {}
 
     any_stream(any_stream&&) = default;
     any_stream& operator=(any_stream&&) = delete;

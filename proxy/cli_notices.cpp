@@ -43,12 +43,14 @@ int cmd_notices_review(const std::string& config_path, const std::string& out_pa
     }
     // The sheet exists to review texts that are not approved yet, so the approval gate that
     // `serve` and `check` apply is not applied here; the sheet shows each text's status.
-    auto catalog = notices::notice_catalog::load(cfg->notices.dir, cfg->notices.require_approval, d);
+    auto catalog =
+        notices::notice_catalog::load(cfg->notices.dir, cfg->notices.require_approval, d);
     if (!catalog) {
         print(d);
         return 1;
     }
-    auto rules = rules::load_rules(cfg->rule_files, [&](std::string_view id) { return catalog->find(id) != nullptr; }, d);
+    auto rules = rules::load_rules(
+        cfg->rule_files, [&](std::string_view id) { return catalog->find(id) != nullptr; }, d);
     print(d);
     if (!rules)
         return 1;
@@ -73,10 +75,12 @@ int cmd_notices_review(const std::string& config_path, const std::string& out_pa
     return 0;
 }
 
-int cmd_notices_approve(const std::string& config_path, const std::string& notice_id, const std::string& lang,
-                        const std::string& by) {
+int cmd_notices_approve(const std::string& config_path, const std::string& notice_id,
+                        const std::string& lang, const std::string& by) {
     if (config_path.empty() || notice_id.empty() || by.empty()) {
-        std::fprintf(stderr, "geogate: notices approve needs --config FILE --notice ID --by NAME [--lang L]\n");
+        std::fprintf(
+            stderr,
+            "geogate: notices approve needs --config FILE --notice ID --by NAME [--lang L]\n");
         return 2;
     }
     diagnostics d;
@@ -92,7 +96,8 @@ int cmd_notices_approve(const std::string& config_path, const std::string& notic
     print(d);
     if (!ok)
         return 1;
-    std::printf("approved %s%s%s by %s\n", notice_id.c_str(), lang.empty() ? "" : " ", lang.c_str(), by.c_str());
+    std::printf("approved %s%s%s by %s\n", notice_id.c_str(), lang.empty() ? "" : " ", lang.c_str(),
+                by.c_str());
     return 0;
 }
 

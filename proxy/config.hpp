@@ -44,10 +44,10 @@ struct origin_config {
     std::string url = "http://127.0.0.1:8000"; // http:// or https://
     // derived from url by the loader (not keys):
     bool tls = false;
-    std::string host;     // host name or address to connect to
-    std::string port;     // "80" / "443" / explicit
-    std::string base_path; // path prefix of url without trailing slash ("" for "/")
-    std::string host_header; // what to send as Host when not preserving: host[:port]
+    std::string host;          // host name or address to connect to
+    std::string port;          // "80" / "443" / explicit
+    std::string base_path;     // path prefix of url without trailing slash ("" for "/")
+    std::string host_header;   // what to send as Host when not preserving: host[:port]
     bool preserve_host = true; // forward the client's Host (true) or send host_header
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds response_timeout{30000}; // until the response header arrives
@@ -58,14 +58,14 @@ struct origin_config {
 struct client_ip_config {
     std::vector<std::string> trusted_proxies; // CIDR text, as configured
     std::string header = "X-Forwarded-For";
-    geoip::client_address_policy policy;      // derived: compiled from the two above
-    std::string region_header;                // e.g. "X-Geo-Region"; empty = not sent upstream
+    geoip::client_address_policy policy; // derived: compiled from the two above
+    std::string region_header;           // e.g. "X-Geo-Region"; empty = not sent upstream
 };
 
 struct limits_config {
-    std::size_t max_request_line = 8 * 1024;     // 414 above
-    std::size_t max_header_bytes = 32 * 1024;    // 431 above
-    std::uint64_t max_body_bytes = 1ull << 30;   // 413 above (request bodies)
+    std::size_t max_request_line = 8 * 1024;   // 414 above
+    std::size_t max_header_bytes = 32 * 1024;  // 431 above
+    std::uint64_t max_body_bytes = 1ull << 30; // 413 above (request bodies)
     std::size_t max_connections = 10000;
     std::chrono::milliseconds header_timeout{10000};    // whole request header (slowloris)
     std::chrono::milliseconds keepalive_timeout{60000}; // idle between requests
@@ -85,10 +85,10 @@ struct cache_config {
 };
 
 struct log_config {
-    std::string access = "-";          // path, "-" = stdout, "" = off
+    std::string access = "-";           // path, "-" = stdout, "" = off
     std::string client_ip = "truncate"; // truncate | full | none
     bool log_query = false;
-    std::string error = "-";           // event log: path or "-" = stderr
+    std::string error = "-"; // event log: path or "-" = stderr
 };
 
 struct reload_config {
@@ -103,9 +103,9 @@ struct config {
     std::optional<tls_config> tls;
     origin_config origin;
     client_ip_config client_ip;
-    geoip::geo_config geoip;          // paths made absolute
+    geoip::geo_config geoip;             // paths made absolute
     std::vector<std::string> rule_files; // globs, made absolute
-    notices_config notices;             // dir made absolute
+    notices_config notices;              // dir made absolute
     limits_config limits;
     cache_config cache;
     log_config log;

@@ -20,14 +20,21 @@ public:
     static void reopen();
     static void write(level lv, std::string_view event, std::initializer_list<field> fields = {});
 
-    static void info(std::string_view event, std::initializer_list<field> fields = {}) { write(level::info, event, fields); }
-    static void warning(std::string_view event, std::initializer_list<field> fields = {}) { write(level::warning, event, fields); }
-    static void error(std::string_view event, std::initializer_list<field> fields = {}) { write(level::error, event, fields); }
+    static void info(std::string_view event, std::initializer_list<field> fields = {}) {
+        write(level::info, event, fields);
+    }
+    static void warning(std::string_view event, std::initializer_list<field> fields = {}) {
+        write(level::warning, event, fields);
+    }
+    static void error(std::string_view event, std::initializer_list<field> fields = {}) {
+        write(level::error, event, fields);
+    }
 };
 
 /// Appends `s` to `out` as the inside of a JSON string (quotes not included).
 void append_json_escaped(std::string& out, std::string_view s);
 /// UTC time as RFC 3339 with milliseconds: "2026-11-28T15:09:17.123Z" (default: now).
-std::string utc_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
+std::string
+utc_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
 
 } // namespace geogate

@@ -10,7 +10,8 @@
 
 namespace geogate {
 
-bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out, std::string& error) {
+bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out,
+                 std::string& error) {
     const config& cfg = *snap.cfg;
     error_code ec;
     auto peer = net::ip::make_address(req.peer_ip, ec);
@@ -39,14 +40,17 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     auto client = geoip::resolve_client_address(peer, values, cfg.client_ip.policy);
     out.client_address = client ? client->to_string() : "";
     bool trusted = cfg.client_ip.policy.is_trusted(geoip::unmap(peer));
-    out.address_source = !client ? "none" : (trusted && !values.empty() && geoip::unmap(*client) != geoip::unmap(peer))
-                                                 ? cfg.client_ip.header
-                                                 : "peer";
+    out.address_source =
+        !client ? "none"
+        : (trusted && !values.empty() && geoip::unmap(*client) != geoip::unmap(peer))
+            ? cfg.client_ip.header
+            : "peer";
     if (client)
         out.where = snap.geo->lookup(*client);
     out.method = req.method;
     out.url = req.url;
-    out.host = normalize_host(!target.authority.empty() ? target.authority : std::string_view(host_header));
+    out.host = normalize_host(!target.authority.empty() ? target.authority
+                                                        : std::string_view(host_header));
     out.path = normalize_path_for_rules(target.path); // as the session does
 
     rules::request_view view;
@@ -57,9 +61,10 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     view.client_key = client_key_of(client); // the mirror shown is the one this reader gets
     out.result = rules::decide(view, out.where, *snap.rules, &out.trace);
     if (out.result.act == rules::action::redirect && out.result.target)
-        out.redirect_target = build_redirect_location(out.result.target->base, target.path, target.query, target.has_query);
-    if ((out.result.act == rules::action::notice || out.result.act == rules::action::block) && out.result.matched &&
-        snap.notices) {
+        out.redirect_target = build_redirect_location(out.result.target->base, target.path,
+                                                      target.query, target.has_query);
+    if ((out.result.act == rules::action::notice || out.result.act == rules::action::block) &&
+        out.result.matched && snap.notices) {
         if (const auto* n = snap.notices->find(out.result.matched->notice))
             if (const auto* t = n->choose(accept_language)) {
                 out.notice_language = t->language;

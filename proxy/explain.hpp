@@ -19,6 +19,7 @@ struct explain_request {
 };
 
 /// Fills the report; false with `error` set when the input itself is unusable.
-bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out, std::string& error);
+bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out,
+                 std::string& error);
 
 } // namespace geogate

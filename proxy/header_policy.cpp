@@ -9,8 +9,8 @@ namespace {
 // RFC 9110 7.6.1 plus the de-facto ones (Keep-Alive, Proxy-Connection) and the proxy's own
 // credentials, which must never reach the origin.
 constexpr std::array<std::string_view, 9> fixed_hop_by_hop = {
-    "connection", "keep-alive",          "proxy-connection",  "te",     "trailer",
-    "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"};
+    "connection", "keep-alive",          "proxy-connection",  "te", "trailer", "transfer-encoding",
+    "upgrade",    "proxy-authorization", "proxy-authenticate"};
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
     out += name;
@@ -40,10 +40,13 @@ std::string to_lower(std::string_view s) {
     return r;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept { return beast::iequals(a, b); }
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return beast::iequals(a, b);
+}
 
 hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
-    for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it) {
+    for (auto it = f.find(http::field::connection);
+         it != f.end() && it->name() == http::field::connection; ++it) {
         for (auto token : http::token_list(it->value()))
             named_.push_back(to_lower(token));
     }
@@ -80,26 +83,31 @@ std::string build_upstream_request_head(const http::request_header<>& req,
             continue;
         if (plan.upgrade && name == "connection")
             continue; // re-added below as exactly "upgrade"
-        if (name == "host" || name == "expect" || name == "content-length" || name == "x-geogate-preview")
+        if (name == "host" || name == "expect" || name == "content-length" ||
+            name == "x-geogate-preview")
             continue; // Host set above; Expect answered by geogate; length re-added below;
                       // the preview token never leaves geogate
         if (name == "x-forwarded-for") {
             if (plan.peer_trusted) {
-                if (!xff.empty()) xff += ", ";
+                if (!xff.empty())
+                    xff += ", ";
                 xff += f.value();
             }
             continue;
         }
         if (name == "x-forwarded-proto") {
-            if (plan.peer_trusted && xfproto.empty()) xfproto = f.value();
+            if (plan.peer_trusted && xfproto.empty())
+                xfproto = f.value();
             continue;
         }
         if (name == "x-forwarded-host") {
-            if (plan.peer_trusted && xfhost.empty()) xfhost = f.value();
+            if (plan.peer_trusted && xfhost.empty())
+                xfhost = f.value();
             continue;
         }
         if (name == "via") {
-            if (!via.empty()) via += ", ";
+            if (!via.empty())
+                via += ", ";
             via += f.value();
             continue;
         }
@@ -123,17 +131,21 @@ std::string build_upstream_request_head(const http::request_header<>& req,
         append_field(out, "If-None-Match", *plan.if_none_match);
     if (plan.accept_encoding && !plan.accept_encoding->empty())
         append_field(out, "Accept-Encoding", *plan.accept_encoding);
-    if (!xff.empty()) xff += ", ";
+    if (!xff.empty())
+        xff += ", ";
     xff += plan.client_ip;
     append_field(out, "X-Forwarded-For", xff);
-    append_field(out, "X-Forwarded-Proto", xfproto.empty() ? plan.proto : std::string_view(xfproto));
+    append_field(out, "X-Forwarded-Proto",
+                 xfproto.empty() ? plan.proto : std::string_view(xfproto));
     if (xfhost.empty()) {
         auto h = req.find(http::field::host);
-        if (h != req.end()) append_field(out, "X-Forwarded-Host", h->value());
+        if (h != req.end())
+            append_field(out, "X-Forwarded-Host", h->value());
     } else {
         append_field(out, "X-Forwarded-Host", xfhost);
     }
-    if (!via.empty()) via += ", ";
+    if (!via.empty())
+        via += ", ";
     via += req.version() == 10 ? "1.0 geogate" : "1.1 geogate";
     append_field(out, "Via", via);
     if (!plan.region_header.empty())
@@ -175,7 +187,8 @@ std::string build_client_response_head(const http::response_header<>& res,
         if (name == "content-length")
             continue;
         if (name == "via") {
-            if (!via.empty()) via += ", ";
+            if (!via.empty())
+                via += ", ";
             via += f.value();
             continue;
         }
@@ -185,7 +198,8 @@ std::string build_client_response_head(const http::response_header<>& res,
     }
     for (const auto& [n, v] : plan.add)
         append_field(out, n, v);
-    if (!via.empty()) via += ", ";
+    if (!via.empty())
+        via += ", ";
     via += res.version() == 10 ? "1.0 geogate" : "1.1 geogate";
     append_field(out, "Via", via);
     switch (plan.framing) {

@@ -25,20 +25,21 @@ private:
 };
 
 struct upstream_request_plan {
-    std::string_view target;          // origin-form target to send (base path already applied)
-    std::string_view client_ip;       // text of the TCP peer address
-    bool peer_trusted = false;        // the peer is a trusted proxy: keep its X-Forwarded-*
-    std::string_view proto;           // "http" / "https" as the client reached geogate
-    std::string_view host;            // Host to send
-    std::string_view client_ip_header; // configured header (e.g. CF-Connecting-IP); removed when untrusted
-    std::string_view region_header;   // configured region header name; "" = none
-    std::string_view region_value;    // e.g. "UA-43" / "RU" / "unknown"
-    bool upgrade = false;             // keep Connection: upgrade + Upgrade (WebSocket)
-    bool chunked_body = false;        // the request body is sent chunked
+    std::string_view target;    // origin-form target to send (base path already applied)
+    std::string_view client_ip; // text of the TCP peer address
+    bool peer_trusted = false;  // the peer is a trusted proxy: keep its X-Forwarded-*
+    std::string_view proto;     // "http" / "https" as the client reached geogate
+    std::string_view host;      // Host to send
+    std::string_view
+        client_ip_header; // configured header (e.g. CF-Connecting-IP); removed when untrusted
+    std::string_view region_header; // configured region header name; "" = none
+    std::string_view region_value;  // e.g. "UA-43" / "RU" / "unknown"
+    bool upgrade = false;           // keep Connection: upgrade + Upgrade (WebSocket)
+    bool chunked_body = false;      // the request body is sent chunked
     /// Notice decisions: the whole representation is needed, so Range/If-Range and
     /// If-Modified-Since go; If-None-Match is rewritten by the caller (`if_none_match`).
     bool whole_representation = false;
-    std::optional<std::string> if_none_match; // replaces the client's If-None-Match ("" = drop)
+    std::optional<std::string> if_none_match;   // replaces the client's If-None-Match ("" = drop)
     std::optional<std::string> accept_encoding; // replaces the client's Accept-Encoding
 };
 
@@ -50,10 +51,10 @@ enum class body_framing { none, content_length, chunked, close_delimited };
 
 struct client_response_plan {
     body_framing framing = body_framing::none;
-    std::uint64_t content_length = 0;                // framing == content_length
-    bool close = false;                              // add Connection: close
-    bool keep_upgrade = false;                       // 101: keep Connection/Upgrade
-    std::vector<std::string_view> drop;              // extra lower-case names to remove
+    std::uint64_t content_length = 0;                     // framing == content_length
+    bool close = false;                                   // add Connection: close
+    bool keep_upgrade = false;                            // 101: keep Connection/Upgrade
+    std::vector<std::string_view> drop;                   // extra lower-case names to remove
     std::vector<std::pair<std::string, std::string>> add; // added after the origin's fields
 };
 

@@ -24,8 +24,8 @@ void status_line(std::string& out, unsigned status) {
 
 } // namespace
 
-std::string redirect_response(const rules::rule& r, const rules::mirror& m, const request_target& target,
-                              bool close) {
+std::string redirect_response(const rules::rule& r, const rules::mirror& m,
+                              const request_target& target, bool close) {
     unsigned status = r.status ? r.status : 302;
     std::string out;
     out.reserve(256 + target.path.size() + target.query.size());
@@ -39,8 +39,8 @@ std::string redirect_response(const rules::rule& r, const rules::mirror& m, cons
     return out;
 }
 
-std::string block_response(const snapshot& snap, const rules::rule& r, const http::request_header<>& req,
-                           request_record& rec, bool close) {
+std::string block_response(const snapshot& snap, const rules::rule& r,
+                           const http::request_header<>& req, request_record& rec, bool close) {
     const notices::notice_text* text = nullptr;
     if (snap.notices)
         if (const auto* n = snap.notices->find(r.notice))

@@ -15,13 +15,13 @@ namespace geogate {
 
 /// The complete redirect response: rule status, Location on the mirror with the request's
 /// path and query (see redirect.hpp), no body.
-std::string redirect_response(const rules::rule& r, const rules::mirror& m, const request_target& target,
-                              bool close);
+std::string redirect_response(const rules::rule& r, const rules::mirror& m,
+                              const request_target& target, bool close);
 
 /// The complete 451 response with the rule's notice as the page, in the reader's language
 /// (Accept-Language), its own strict CSP, and Link rel="blocked-by" when the rule has one.
 /// Fills the record's notice fields.
-std::string block_response(const snapshot& snap, const rules::rule& r, const http::request_header<>& req,
-                           request_record& rec, bool close);
+std::string block_response(const snapshot& snap, const rules::rule& r,
+                           const http::request_header<>& req, request_record& rec, bool close);
 
 } // namespace geogate

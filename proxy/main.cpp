@@ -1,9 +1,9 @@
 // geogate: wires the commands to the modules. Nothing else lives here.
 #include "geoip/geo_provider.hpp"
 #include "geoip/lookup_report.hpp"
+#include "proxy/cli_notices.hpp"
 #include "proxy/event_log.hpp"
 #include "proxy/explain.hpp"
-#include "proxy/cli_notices.hpp"
 #include "proxy/server.hpp"
 #include "proxy/snapshot.hpp"
 #include "rules/notices/notice_catalog.hpp"
@@ -22,7 +22,8 @@ constexpr const char* usage_text =
     "usage:\n"
     "  geogate serve   --config FILE\n"
     "  geogate check   --config FILE\n"
-    "  geogate explain --config FILE --ip IP --url URL [--method M] [--header 'Name: value']... [--json]\n"
+    "  geogate explain --config FILE --ip IP --url URL [--method M] [--header 'Name: value']... "
+    "[--json]\n"
     "  geogate lookup  (--config FILE | --db FILE [--db FILE]...) [--json] IP...\n"
     "  geogate notices review  --config FILE --out review.html\n"
     "  geogate notices approve --config FILE --notice ID [--lang L] --by NAME\n"
@@ -61,8 +62,8 @@ struct args {
     }
 };
 
-bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& switch_names, args& out,
-                std::string& error) {
+bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& switch_names,
+                args& out, std::string& error) {
     for (int i = first; i < argc; ++i) {
         std::string a = argv[i];
         if (a.rfind("--", 0) == 0) {
@@ -105,7 +106,8 @@ int cmd_serve(const args& a) {
     diagnostics d;
     auto snap = build_snapshot(path, d);
     for (const auto& x : d)
-        event_log::write(x.severity == diagnostic::level::error ? event_log::level::error : event_log::level::warning,
+        event_log::write(x.severity == diagnostic::level::error ? event_log::level::error
+                                                                : event_log::level::warning,
                          "config_problem", {{"diagnostic", x.to_string()}});
     if (!snap) {
         event_log::error("start_failed", {{"config", path}});
@@ -128,8 +130,10 @@ int cmd_check(const args& a) {
         std::fprintf(stderr, "geogate: %s: check failed\n", path.c_str());
         return 1;
     }
-    std::printf("%s: ok (%zu rules, %zu notices, %zu GeoIP databases)\n", path.c_str(), snap->rules->rules.size(),
-                snap->notices ? snap->notices->notices().size() : std::size_t{0}, snap->geo->databases().size());
+    std::printf("%s: ok (%zu rules, %zu notices, %zu GeoIP databases)\n", path.c_str(),
+                snap->rules->rules.size(),
+                snap->notices ? snap->notices->notices().size() : std::size_t{0},
+                snap->geo->databases().size());
     return 0;
 }
 
@@ -237,7 +241,8 @@ int main(int argc, char** argv) {
         if (cmd == "notices" && sub == "review")
             return cmd_notices_review(a.get("config"), a.get("out"));
         if (cmd == "notices" && sub == "approve")
-            return cmd_notices_approve(a.get("config"), a.get("notice"), a.get("lang"), a.get("by"));
+            return cmd_notices_approve(a.get("config"), a.get("notice"), a.get("lang"),
+                                       a.get("by"));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "geogate: %s\n", e.what());
         return 1;

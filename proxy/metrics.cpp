@@ -77,7 +77,8 @@ void histogram::render(std::string& out, std::string_view name, std::string_view
         line(out, bucket, label("le", le), cumulative);
     }
     char sum[64];
-    std::snprintf(sum, sizeof sum, "%.6f", static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
+    std::snprintf(sum, sizeof sum, "%.6f",
+                  static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
     out += name;
     out += "_sum ";
     out += sum;
@@ -94,7 +95,8 @@ void metrics::record(const request_record& rec) {
         undecodable_.fetch_add(1, std::memory_order_relaxed);
     if (rec.aborted)
         aborted_.fetch_add(1, std::memory_order_relaxed);
-    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - rec.start).count();
+    auto elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - rec.start).count();
     total_latency_.observe(elapsed);
     if (!rec.local && rec.upstream_status)
         upstream_latency_.observe(std::chrono::duration<double>(rec.upstream_time).count());
@@ -126,44 +128,57 @@ std::string metrics::render() const {
     out.reserve(4096);
     {
         std::lock_guard lock(mutex_);
-        header(out, "geogate_requests_total", "counter", "Requests by decision, rule and status class.");
+        header(out, "geogate_requests_total", "counter",
+               "Requests by decision, rule and status class.");
         for (const auto& [k, v] : requests_)
             line(out, "geogate_requests_total",
                  label("decision", std::get<0>(k)) + "," + label("rule", std::get<1>(k)) + "," +
                      label("status", std::get<2>(k)),
                  v);
-        header(out, "geogate_requests_by_country_total", "counter", "Requests by reader country (ISO 3166-1; unknown).");
+        header(out, "geogate_requests_by_country_total", "counter",
+               "Requests by reader country (ISO 3166-1; unknown).");
         for (const auto& [k, v] : requests_by_country_)
             line(out, "geogate_requests_by_country_total", label("country", k), v);
-        header(out, "geogate_notices_injected_total", "counter", "Notices injected, by notice id and text version.");
+        header(out, "geogate_notices_injected_total", "counter",
+               "Notices injected, by notice id and text version.");
         for (const auto& [k, v] : notices_)
-            line(out, "geogate_notices_injected_total", label("notice", k.first) + "," + label("version", k.second), v);
+            line(out, "geogate_notices_injected_total",
+                 label("notice", k.first) + "," + label("version", k.second), v);
         header(out, "geogate_redirects_total", "counter", "Mirror redirects by mirror.");
         for (const auto& [k, v] : redirects_)
             line(out, "geogate_redirects_total", label("mirror", k), v);
         header(out, "geogate_upstream_errors_total", "counter", "Origin failures by kind.");
         for (const auto& [k, v] : upstream_errors_)
             line(out, "geogate_upstream_errors_total", label("kind", k), v);
-        header(out, "geogate_rejected_requests_total", "counter", "Requests refused before parsing (malformed, limits), by status.");
+        header(out, "geogate_rejected_requests_total", "counter",
+               "Requests refused before parsing (malformed, limits), by status.");
         for (const auto& [k, v] : rejected_)
             line(out, "geogate_rejected_requests_total", label("status", std::to_string(k)), v);
     }
-    upstream_latency_.render(out, "geogate_upstream_response_seconds", "Time until the origin's response head.");
-    total_latency_.render(out, "geogate_request_duration_seconds", "Time from request head to the last byte sent.");
-    auto counter = [&](std::string_view name, std::string_view help, const std::atomic<std::uint64_t>& v) {
+    upstream_latency_.render(out, "geogate_upstream_response_seconds",
+                             "Time until the origin's response head.");
+    total_latency_.render(out, "geogate_request_duration_seconds",
+                          "Time from request head to the last byte sent.");
+    auto counter = [&](std::string_view name, std::string_view help,
+                       const std::atomic<std::uint64_t>& v) {
         header(out, name, "counter", help);
         line(out, name, "", v.load(std::memory_order_relaxed));
     };
     counter("geogate_request_bytes_total", "Request body bytes received from clients.", bytes_in_);
     counter("geogate_response_bytes_total", "Response bytes sent to clients.", bytes_out_);
-    counter("geogate_injector_fallbacks_total", "Notices placed without a real body tag (fallback place).", injector_fallbacks_);
-    counter("geogate_undecodable_responses_total", "Notice decisions whose content coding could not be decoded (passed untouched).", undecodable_);
-    counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.", aborted_);
+    counter("geogate_injector_fallbacks_total",
+            "Notices placed without a real body tag (fallback place).", injector_fallbacks_);
+    counter("geogate_undecodable_responses_total",
+            "Notice decisions whose content coding could not be decoded (passed untouched).",
+            undecodable_);
+    counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.",
+            aborted_);
     counter("geogate_tls_handshake_failures_total", "Failed TLS handshakes.", tls_failures_);
     header(out, "geogate_reloads_total", "counter", "Snapshot reloads by result.");
     line(out, "geogate_reloads_total", "result=\"ok\"", reloads_ok_.load());
     line(out, "geogate_reloads_total", "result=\"failed\"", reloads_failed_.load());
-    header(out, "geogate_geoip_swaps_total", "counter", "GeoIP database replacements picked up, by result.");
+    header(out, "geogate_geoip_swaps_total", "counter",
+           "GeoIP database replacements picked up, by result.");
     line(out, "geogate_geoip_swaps_total", "result=\"ok\"", geo_swaps_ok_.load());
     line(out, "geogate_geoip_swaps_total", "result=\"failed\"", geo_swaps_failed_.load());
     return out;

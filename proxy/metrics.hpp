@@ -35,11 +35,17 @@ public:
     void rejected(unsigned status) noexcept; // answered before a request could be parsed
     void upstream_error(std::string_view kind);
     void tls_handshake_failed() noexcept { tls_failures_.fetch_add(1, std::memory_order_relaxed); }
-    void reload(bool ok) noexcept { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
+    void reload(bool ok) noexcept {
+        (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
+    }
     /// The origin sent a response head (for /readyz).
     void origin_ok() noexcept { last_origin_ok_.store(now_seconds(), std::memory_order_relaxed); }
-    bool origin_ok_recently() const noexcept { return now_seconds() - last_origin_ok_.load(std::memory_order_relaxed) < 30; }
-    void geoip_swap(bool ok) noexcept { (ok ? geo_swaps_ok_ : geo_swaps_failed_).fetch_add(1, std::memory_order_relaxed); }
+    bool origin_ok_recently() const noexcept {
+        return now_seconds() - last_origin_ok_.load(std::memory_order_relaxed) < 30;
+    }
+    void geoip_swap(bool ok) noexcept {
+        (ok ? geo_swaps_ok_ : geo_swaps_failed_).fetch_add(1, std::memory_order_relaxed);
+    }
 
     /// Gauges read at scrape time (active connections, database build epochs...) are appended
     /// by the admin endpoint; this renders the counters and histograms.
@@ -47,10 +53,11 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> requests_; // decision, rule, class
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>
+        requests_; // decision, rule, class
     std::map<std::string, std::uint64_t> requests_by_country_;
-    std::map<std::pair<std::string, std::string>, std::uint64_t> notices_;  // id, version
-    std::map<std::string, std::uint64_t> redirects_;                         // mirror
+    std::map<std::pair<std::string, std::string>, std::uint64_t> notices_; // id, version
+    std::map<std::string, std::uint64_t> redirects_;                       // mirror
     std::map<std::string, std::uint64_t> upstream_errors_;
     std::map<unsigned, std::uint64_t> rejected_;
     histogram upstream_latency_;
@@ -63,7 +70,8 @@ private:
     std::atomic<std::int64_t> last_origin_ok_{-1000};
     static std::int64_t now_seconds() noexcept {
         return std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::steady_clock::now().time_since_epoch()).count();
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
     }
 };
 

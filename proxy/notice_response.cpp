@@ -32,8 +32,9 @@ bool is_attachment(std::string_view disposition) {
 // decode -> (prescan charset) -> inject -> encode, streaming, bounded.
 class notice_transform final : public body_transform {
 public:
-    notice_transform(const notices::notice_text& text, html::position where, html::coding in, html::coding out,
-                     std::string_view content_type, std::string nonce, request_record& rec)
+    notice_transform(const notices::notice_text& text, html::position where, html::coding in,
+                     html::coding out, std::string_view content_type, std::string nonce,
+                     request_record& rec)
         : text_(text), where_(where), decoder_(in), in_coding_(in), out_coding_(out), encoder_(out),
           sniffer_(content_type), nonce_(std::move(nonce)), rec_(rec) {
         if (sniffer_.done())
@@ -57,7 +58,8 @@ public:
     }
 
     bool finish(std::vector<std::string_view>& out) override {
-        if (in_coding_ != html::coding::identity && decoder_.finish() != html::codec_status::finished)
+        if (in_coding_ != html::coding::identity &&
+            decoder_.finish() != html::codec_status::finished)
             return false;
         return push({}, out, true);
     }
@@ -183,7 +185,8 @@ std::string origin_if_none_match(std::string_view value, std::string_view versio
             if (close == std::string_view::npos)
                 break;
             auto opaque = value.substr(open + 1, close - open - 1);
-            if (opaque.size() >= suffix.size() && opaque.substr(opaque.size() - suffix.size()) == suffix)
+            if (opaque.size() >= suffix.size() &&
+                opaque.substr(opaque.size() - suffix.size()) == suffix)
                 kept = std::string(weak ? "W/\"" : "\"") +
                        std::string(opaque.substr(0, opaque.size() - suffix.size())) + "\"";
             i = close + 1;
@@ -197,19 +200,20 @@ std::string origin_if_none_match(std::string_view value, std::string_view versio
     return out;
 }
 
-void prepare_notice_request(const snapshot& snap, const rules::rule& r, const http::request_header<>& req,
-                            upstream_request_plan& plan) {
+void prepare_notice_request(const snapshot& snap, const rules::rule& r,
+                            const http::request_header<>& req, upstream_request_plan& plan) {
     plan.whole_representation = true;
     const auto* text = notice_text_for(snap, r, req);
     if (auto inm = req.find(http::field::if_none_match); inm != req.end())
-        plan.if_none_match = text ? origin_if_none_match(inm->value(), text->version) : std::string();
+        plan.if_none_match =
+            text ? origin_if_none_match(inm->value(), text->version) : std::string();
     auto coding = html::choose_response_encoding(req[http::field::accept_encoding]);
     plan.accept_encoding = coding == html::coding::identity ? std::string("identity")
                                                             : std::string(html::to_string(coding));
 }
 
-void apply_region_cache_policy(const config& cfg, const http::response_header<>& res, client_response_plan& plan,
-                               const request_record& rec) {
+void apply_region_cache_policy(const config& cfg, const http::response_header<>& res,
+                               client_response_plan& plan, const request_record& rec) {
     if (cfg.cache.shared_cache_keys_on_variant) {
         // The cache in front keys on this value (docs/operations.md, "CDN and caching").
         std::string variant = rules::to_string(rec.decision);
@@ -220,8 +224,8 @@ void apply_region_cache_policy(const config& cfg, const http::response_header<>&
         return;
     }
     std::string directives;
-    for (auto it = res.find(http::field::cache_control); it != res.end() && it->name() == http::field::cache_control;
-         ++it) {
+    for (auto it = res.find(http::field::cache_control);
+         it != res.end() && it->name() == http::field::cache_control; ++it) {
         for (auto d : http::token_list(it->value())) {
             auto name = d.substr(0, d.find('='));
             if (iequals(name, "public") || iequals(name, "s-maxage") || iequals(name, "private") ||
@@ -233,13 +237,15 @@ void apply_region_cache_policy(const config& cfg, const http::response_header<>&
         }
     }
     plan.drop.push_back("cache-control");
-    plan.add.emplace_back("Cache-Control", directives.empty() ? std::string("private") : "private, " + directives);
+    plan.add.emplace_back("Cache-Control",
+                          directives.empty() ? std::string("private") : "private, " + directives);
 }
 
 std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const rules::rule& r,
                                                      const http::request_header<>& req,
                                                      const http::response_header<>& res,
-                                                     client_response_plan& plan, request_record& rec) {
+                                                     client_response_plan& plan,
+                                                     request_record& rec) {
     const auto* text = notice_text_for(snap, r, req);
     if (!text)
         return nullptr;
@@ -291,8 +297,8 @@ std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const
         }
     }
 
-    for (auto name : {"etag", "accept-ranges", "content-md5", "digest", "content-digest", "repr-digest",
-                      "content-encoding"})
+    for (auto name : {"etag", "accept-ranges", "content-md5", "digest", "content-digest",
+                      "repr-digest", "content-encoding"})
         plan.drop.push_back(name);
     if (auto etag = res.find(http::field::etag); etag != res.end())
         if (auto v = variant_etag(etag->value(), text->version); !v.empty())
@@ -301,15 +307,18 @@ std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const
         plan.add.emplace_back("Content-Encoding", std::string(html::to_string(out)));
     // The body now depends on Accept-Encoding (we may compress where the origin did not).
     bool vary_has_ae = false;
-    for (auto it = res.find(http::field::vary); it != res.end() && it->name() == http::field::vary; ++it)
+    for (auto it = res.find(http::field::vary); it != res.end() && it->name() == http::field::vary;
+         ++it)
         for (auto t : http::token_list(it->value()))
             if (iequals(t, "accept-encoding") || t == "*")
                 vary_has_ae = true;
     if (!vary_has_ae)
         plan.add.emplace_back("Vary", "Accept-Encoding");
 
-    auto where = r.position == rules::notice_position::body_end ? html::position::body_end : html::position::body_start;
-    return std::make_unique<notice_transform>(*text, where, in, out, content_type, std::move(nonce), rec);
+    auto where = r.position == rules::notice_position::body_end ? html::position::body_end
+                                                                : html::position::body_start;
+    return std::make_unique<notice_transform>(*text, where, in, out, content_type, std::move(nonce),
+                                              rec);
 }
 
 } // namespace geogate

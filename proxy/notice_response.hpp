@@ -33,15 +33,16 @@ struct notice_text;
 const notices::notice_text* notice_text_for(const snapshot& snap, const rules::rule& r,
                                             const http::request_header<>& req) noexcept;
 
-void prepare_notice_request(const snapshot& snap, const rules::rule& r, const http::request_header<>& req,
-                            upstream_request_plan& plan);
+void prepare_notice_request(const snapshot& snap, const rules::rule& r,
+                            const http::request_header<>& req, upstream_request_plan& plan);
 
 /// Decides whether this response gets the notice; edits `plan` and returns the transform, or
 /// nullptr when the body passes untouched.
 std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const rules::rule& r,
                                                      const http::request_header<>& req,
                                                      const http::response_header<>& res,
-                                                     client_response_plan& plan, request_record& rec);
+                                                     client_response_plan& plan,
+                                                     request_record& rec);
 
 /// Responses whose content depends on the reader's region must not be stored by a shared
 /// cache as one: Cache-Control becomes private (public and s-maxage removed), unless the

@@ -2,7 +2,6 @@
 
 #include "geoip/client_address.hpp"
 
-
 namespace geogate {
 namespace {
 
@@ -28,10 +27,12 @@ std::string_view param(std::string_view value, std::string_view key) {
     std::size_t pos = 0;
     while (pos < value.size()) {
         auto end = value.find(';', pos);
-        auto part = value.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        auto part =
+            value.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
         while (!part.empty() && part.front() == ' ')
             part.remove_prefix(1);
-        if (part.size() > key.size() && part.substr(0, key.size()) == key && part[key.size()] == '=')
+        if (part.size() > key.size() && part.substr(0, key.size()) == key &&
+            part[key.size()] == '=')
             return part.substr(key.size() + 1);
         if (end == std::string_view::npos)
             break;
@@ -44,9 +45,12 @@ std::string_view param(std::string_view value, std::string_view key) {
 // rejected by the character checks of serve_preview).
 std::string percent_decode(std::string_view v) {
     auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
         return -1;
     };
     std::string out;
@@ -70,7 +74,8 @@ http::response<http::string_body> plain(http::status s, std::string body) {
 
 } // namespace
 
-std::optional<geoip::location> preview_location(std::string_view header_value, std::string_view token,
+std::optional<geoip::location> preview_location(std::string_view header_value,
+                                                std::string_view token,
                                                 const net::ip::address& peer) noexcept {
     if (token.empty() || !geoip::unmap(peer).is_loopback())
         return std::nullopt;
@@ -90,23 +95,30 @@ std::optional<geoip::location> preview_location(std::string_view header_value, s
     return loc;
 }
 
-awaitable<http::response<http::string_body>> serve_preview(const http::request<http::string_body>& req,
-                                                           server_state& state, net::io_context& ioc) {
+awaitable<http::response<http::string_body>>
+serve_preview(const http::request<http::string_body>& req, server_state& state,
+              net::io_context& ioc) {
     std::string region, url, lang, host;
     auto target = std::string_view(req.target());
     auto q = target.find('?');
-    std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    std::string_view query =
+        q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
     while (!query.empty()) {
         auto amp = query.find('&');
         auto pair = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
         auto eq = pair.find('=');
         auto key = pair.substr(0, eq);
-        std::string value = eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
-        if (key == "region") region = value;
-        else if (key == "url") url = value;
-        else if (key == "lang") lang = value;
-        else if (key == "host") host = value;
+        std::string value =
+            eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+        if (key == "region")
+            region = value;
+        else if (key == "url")
+            url = value;
+        else if (key == "lang")
+            lang = value;
+        else if (key == "host")
+            host = value;
     }
     auto bad_chars = [](const std::string& s) {
         for (unsigned char c : s)
@@ -114,16 +126,17 @@ awaitable<http::response<http::string_body>> serve_preview(const http::request<h
                 return true;
         return false;
     };
-    if (!valid_region(region) || url.empty() || url.front() != '/' || bad_chars(url) || bad_chars(lang) ||
-        bad_chars(host))
-        co_return plain(http::status::bad_request,
-                        "usage: /preview?region=RU|UA-43|unknown&url=/path[&lang=ru][&host=example.org]\n");
+    if (!valid_region(region) || url.empty() || url.front() != '/' || bad_chars(url) ||
+        bad_chars(lang) || bad_chars(host))
+        co_return plain(
+            http::status::bad_request,
+            "usage: /preview?region=RU|UA-43|unknown&url=/path[&lang=ru][&host=example.org]\n");
     if (state.http_endpoints.empty() || state.preview_token.empty())
         co_return plain(http::status::service_unavailable, "no http listener to preview through\n");
     auto ep = state.http_endpoints.front();
     if (ep.address().is_unspecified())
         ep.address(ep.address().is_v6() ? net::ip::address(net::ip::address_v6::loopback())
-                                         : net::ip::address(net::ip::address_v4::loopback()));
+                                        : net::ip::address(net::ip::address_v4::loopback()));
     auto snap = state.snapshots.current();
     if (host.empty())
         host = snap->cfg->origin.host_header;

@@ -15,10 +15,12 @@ namespace geogate {
 
 /// "token=<hex>; region=UA-43" -> the location to use, when the token matches and the peer is
 /// a loopback address; nullopt otherwise. region: "RU", "UA-43" or "unknown".
-std::optional<geoip::location> preview_location(std::string_view header_value, std::string_view token,
+std::optional<geoip::location> preview_location(std::string_view header_value,
+                                                std::string_view token,
                                                 const net::ip::address& peer) noexcept;
 
-awaitable<http::response<http::string_body>> serve_preview(const http::request<http::string_body>& req,
-                                                           server_state& state, net::io_context& ioc);
+awaitable<http::response<http::string_body>>
+serve_preview(const http::request<http::string_body>& req, server_state& state,
+              net::io_context& ioc);
 
 } // namespace geogate

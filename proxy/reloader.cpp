@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 
 reloader::reloader(net::io_context& control, snapshot_store& store, metrics& stats,
                    std::function<void(const snapshot&)> on_swap)
-    : control_(control), store_(store), stats_(stats), on_swap_(std::move(on_swap)), timer_(control) {}
+    : control_(control), store_(store), stats_(stats), on_swap_(std::move(on_swap)),
+      timer_(control) {}
 
 reloader::~reloader() {
     stop();
@@ -62,7 +63,8 @@ std::string reloader::fingerprint(const snapshot& s) const {
     for (const auto& f : rules::expand_rule_globs(s.cfg->rule_files, ignored))
         add(f);
     std::error_code ec;
-    for (fs::recursive_directory_iterator it(s.cfg->notices.dir, ec), end; !ec && it != end; it.increment(ec))
+    for (fs::recursive_directory_iterator it(s.cfg->notices.dir, ec), end; !ec && it != end;
+         it.increment(ec))
         add(it->path());
     return fp;
 }

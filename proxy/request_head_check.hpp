@@ -13,8 +13,8 @@ struct request_head_limits {
 };
 
 struct request_head_verdict {
-    unsigned status = 0;        // 0 = acceptable; else the 4xx/5xx to answer (then close)
-    std::string_view reason;    // static text for the event log, never sent to the client
+    unsigned status = 0;     // 0 = acceptable; else the 4xx/5xx to answer (then close)
+    std::string_view reason; // static text for the event log, never sent to the client
     bool ok() const noexcept { return status == 0; }
 };
 

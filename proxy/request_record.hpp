@@ -5,7 +5,6 @@
 #include "rules/rule_set.hpp"
 
 #include <boost/asio/ip/address.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -23,22 +22,23 @@ struct request_record {
     std::optional<boost::asio::ip::address> client; // the resolved client address
     geoip::location where;
     rules::action decision = rules::action::pass;
-    std::string rule;           // "" when no rule matched
+    std::string rule; // "" when no rule matched
     std::string notice_id;
     std::string notice_lang;
     std::string notice_version;
     std::string mirror;
-    unsigned status = 0;        // what the client got (0: connection closed before a status)
+    unsigned status = 0; // what the client got (0: connection closed before a status)
     unsigned upstream_status = 0;
-    std::uint64_t bytes_in = 0;  // request body bytes
-    std::uint64_t bytes_out = 0; // response bytes written, head included
+    std::uint64_t bytes_in = 0;                 // request body bytes
+    std::uint64_t bytes_out = 0;                // response bytes written, head included
     std::chrono::microseconds upstream_time{0}; // until the upstream response head
     bool injected = false;
     bool injector_fallback = false; // no real body tag: fragment at the fallback place
     bool undecodable = false;       // notice decision, but a content coding we cannot decode
     bool aborted = false;           // response cut short (client or upstream failure)
     bool local = false;             // answered by geogate (redirect, block, error)
-    bool region_dependent = false;  // another region could get a different response: not shared-cacheable
+    bool region_dependent =
+        false; // another region could get a different response: not shared-cacheable
 };
 
 } // namespace geogate

@@ -41,7 +41,8 @@ std::string normalize_path_for_rules(std::string_view path) {
     std::string decoded;
     decoded.reserve(path.size());
     for (std::size_t i = 0; i < path.size(); ++i) {
-        if (path[i] == '%' && i + 2 < path.size() && path[i + 1] == '2' && (path[i + 2] == 'e' || path[i + 2] == 'E')) {
+        if (path[i] == '%' && i + 2 < path.size() && path[i + 1] == '2' &&
+            (path[i + 2] == 'e' || path[i + 2] == 'E')) {
             decoded += '.';
             i += 2;
         } else {

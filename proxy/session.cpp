@@ -14,9 +14,8 @@
 #include "proxy/request_target.hpp"
 #include "rules/decide.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
 #include <array>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <charconv>
 #include <cstring>
 
@@ -57,7 +56,8 @@ std::string_view region_text(const geoip::location& loc) {
 
 } // namespace
 
-session::session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx)
+session::session(worker& w, any_stream stream, tcp::endpoint peer,
+                 std::shared_ptr<ssl::context> tls_ctx)
     : worker_(w), tls_ctx_(std::move(tls_ctx)), stream_(std::move(stream)), peer_(peer),
       peer_text_(geoip::unmap(peer.address()).to_string()) {
     worker_.sessions.insert(this);
@@ -74,9 +74,11 @@ void session::close_if_idle() noexcept {
         stream_.close();
 }
 
-void start_session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx) {
+void start_session(worker& w, any_stream stream, tcp::endpoint peer,
+                   std::shared_ptr<ssl::context> tls_ctx) {
     auto s = std::make_shared<session>(w, std::move(stream), peer, std::move(tls_ctx));
-    net::co_spawn(w.ioc, [s]() -> awaitable<void> { co_await s->run(); }, net::detached);
+    net::co_spawn(
+        w.ioc, [s]() -> awaitable<void> { co_await s->run(); }, net::detached);
 }
 
 awaitable<void> session::run() {
@@ -85,7 +87,8 @@ awaitable<void> session::run() {
         const auto& limits = snap->cfg->limits;
         if (stream_.is_tls()) {
             stream_.tcp().expires_after(limits.header_timeout);
-            auto [ec] = co_await stream_.tls().async_handshake(ssl::stream_base::server, use_nothrow);
+            auto [ec] =
+                co_await stream_.tls().async_handshake(ssl::stream_base::server, use_nothrow);
             if (ec) {
                 worker_.shared.stats->tls_handshake_failed();
                 stream_.close();
@@ -102,7 +105,8 @@ awaitable<void> session::run() {
             idle_ = false;
             std::size_t head_size = 0;
             {
-                std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+                std::string_view data(static_cast<const char*>(buffer_.data().data()),
+                                      buffer_.size());
                 head_size = data.find("\r\n\r\n") + 4;
             }
             if (!co_await handle_request(head_size))
@@ -126,7 +130,8 @@ awaitable<session::head_result> session::read_request_head() {
     if (buffer_.size() == 0) {
         // Waiting for a request: the keep-alive idle timeout (the first request of a new
         // connection gets the header deadline instead, so an idle connect cannot sit forever).
-        stream_.tcp().expires_after(first_request_ ? limits.header_timeout : limits.keepalive_timeout);
+        stream_.tcp().expires_after(first_request_ ? limits.header_timeout
+                                                   : limits.keepalive_timeout);
     } else {
         stream_.tcp().expires_after(limits.header_timeout);
         deadline_set = true;
@@ -136,7 +141,8 @@ awaitable<session::head_result> session::read_request_head() {
         // RFC 9112 2.2: ignore at least one empty line before a request-line.
         while (scan_from == 0 && data.size() >= 2 && data.substr(0, 2) == "\r\n") {
             buffer_.consume(2);
-            data = std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+            data =
+                std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
         }
         auto end = data.find("\r\n\r\n", scan_from);
         if (end != std::string_view::npos) {
@@ -236,8 +242,8 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     rec.path = target.path;
     if (target.has_query)
         rec.query = target.query;
-    std::string host = normalize_host(!target.authority.empty() ? target.authority
-                                                                 : std::string_view(req[http::field::host]));
+    std::string host = normalize_host(
+        !target.authority.empty() ? target.authority : std::string_view(req[http::field::host]));
     rec.host = host;
 
     bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
@@ -249,13 +255,15 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     // Who and where the reader is.
     std::array<std::string_view, 16> values{};
     std::size_t nvalues = 0;
-    for (auto it = req.find(cfg.client_ip.header); it != req.end() && nvalues < values.size(); ++it) {
+    for (auto it = req.find(cfg.client_ip.header); it != req.end() && nvalues < values.size();
+         ++it) {
         if (!iequals(it->name_string(), cfg.client_ip.header))
             break;
         values[nvalues++] = it->value();
     }
     rec.client = geoip::resolve_client_address(
-        peer_.address(), std::span<const std::string_view>(values.data(), nvalues), cfg.client_ip.policy);
+        peer_.address(), std::span<const std::string_view>(values.data(), nvalues),
+        cfg.client_ip.policy);
     if (rec.client)
         rec.where = snap->geo->lookup(*rec.client);
     if (auto pv = req.find("X-Geogate-Preview"); pv != req.end()) {
@@ -296,20 +304,22 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     case rules::action::notice:
         break;
     }
-    rec.region_dependent = d.act != rules::action::pass || rules::may_depend_on_region(view, *snap->rules);
+    rec.region_dependent =
+        d.act != rules::action::pass || rules::may_depend_on_region(view, *snap->rules);
     co_return co_await forward(*snap, d.matched, parser, target, rec);
 }
 
 awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
-                                 http::request_parser<http::buffer_body>& parser, const request_target& target,
-                                 request_record& rec) {
+                                 http::request_parser<http::buffer_body>& parser,
+                                 const request_target& target, request_record& rec) {
     const config& cfg = *snap.cfg;
     auto& req = parser.get();
     bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
     bool upgrade = req.find(http::field::upgrade) != req.end() && parser.upgrade();
     bool notice = rec.decision == rules::action::notice;
 
-    std::string upstream_target = cfg.origin.base_path + (target.path == "*" ? std::string("*") : target.origin_form());
+    std::string upstream_target =
+        cfg.origin.base_path + (target.path == "*" ? std::string("*") : target.origin_form());
     upstream_request_plan plan;
     plan.target = upstream_target;
     plan.client_ip = peer_text_;
@@ -317,8 +327,9 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     plan.proto = stream_.is_tls() ? "https" : "http";
     std::string host_value = !target.authority.empty() ? std::string(target.authority)
                                                        : std::string(req[http::field::host]);
-    plan.host = cfg.origin.preserve_host && !host_value.empty() ? std::string_view(host_value)
-                                                                : std::string_view(cfg.origin.host_header);
+    plan.host = cfg.origin.preserve_host && !host_value.empty()
+                    ? std::string_view(host_value)
+                    : std::string_view(cfg.origin.host_header);
     plan.client_ip_header = cfg.client_ip.header;
     std::string region_value(region_text(rec.where));
     plan.region_header = cfg.client_ip.region_header;
@@ -347,7 +358,8 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     bool body_replayable = !has_body || parser.is_done();
 
     std::unique_ptr<upstream_connection> up;
-    std::optional<http::response_parser<http::buffer_body>> res; // parsers are one-shot: re-emplaced
+    std::optional<http::response_parser<http::buffer_body>>
+        res; // parsers are one-shot: re-emplaced
     bool fresh_only = false;
     for (int attempt = 0;; ++attempt) {
         auto acq = co_await worker_.pool.acquire(cfg.origin, fresh_only);
@@ -378,13 +390,15 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
             up->stream.tcp().expires_after(cfg.origin.response_timeout);
             error_code rec_ec;
             for (;;) {
-                auto [rec2, rn] = co_await http::async_read_header(up->stream, up->buffer, *res, use_nothrow);
+                auto [rec2, rn] =
+                    co_await http::async_read_header(up->stream, up->buffer, *res, use_nothrow);
                 rec_ec = rec2;
                 if (rec_ec)
                     break;
                 auto code = res->get().result_int();
                 if (code >= 100 && code < 200 && code != 101) {
-                    fresh_parser(); // interim responses (103 Early Hints, a stray 100) are not relayed
+                    fresh_parser(); // interim responses (103 Early Hints, a stray 100) are not
+                                    // relayed
                     continue;
                 }
                 break;
@@ -453,8 +467,8 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     co_return keep;
 }
 
-awaitable<std::optional<std::size_t>> session::read_body_piece(http::request_parser<http::buffer_body>& parser,
-                                                               request_record& rec) {
+awaitable<std::optional<std::size_t>>
+session::read_body_piece(http::request_parser<http::buffer_body>& parser, request_record& rec) {
     const auto& snap = snap_; // the request's snapshot (no lock per write)
     const auto& limits = snap->cfg->limits;
     if (body_buf_.size() < body_chunk)
@@ -484,8 +498,8 @@ awaitable<std::optional<std::size_t>> session::read_body_piece(http::request_par
     co_return got;
 }
 
-awaitable<bool> session::prefetch_body(http::request_parser<http::buffer_body>& parser, std::string& prefetched,
-                                       request_record& rec) {
+awaitable<bool> session::prefetch_body(http::request_parser<http::buffer_body>& parser,
+                                       std::string& prefetched, request_record& rec) {
     while (!parser.is_done() && prefetched.size() < body_prefetch) {
         auto got = co_await read_body_piece(parser, rec);
         if (!got)
@@ -530,7 +544,8 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
         if (nb == 0)
             continue;
         up.stream.tcp().expires_after(snap->cfg->origin.response_timeout);
-        auto [wec, wn] = co_await net::async_write(up.stream, std::span(bufs.data(), nb), use_nothrow);
+        auto [wec, wn] =
+            co_await net::async_write(up.stream, std::span(bufs.data(), nb), use_nothrow);
         if (wec) {
             up.stream.close();
             worker_.shared.stats->upstream_error("request_body");
@@ -541,7 +556,8 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
     co_return true;
 }
 
-awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers, request_record& rec) {
+awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers,
+                                      request_record& rec) {
     const auto& snap = snap_; // the request's snapshot (no lock per write)
     stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
     auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
@@ -552,7 +568,8 @@ awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers, r
 awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule* rule,
                                         const http::request<http::buffer_body>& req,
                                         http::response_parser<http::buffer_body>& res,
-                                        upstream_connection& up, request_record& rec, bool& reusable) {
+                                        upstream_connection& up, request_record& rec,
+                                        bool& reusable) {
     const config& cfg = *snap.cfg;
     auto& head = res.get();
     unsigned status = head.result_int();
@@ -575,7 +592,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
 
     if (no_body) {
         plan.framing = body_framing::none;
-        if (auto cl = head.find(http::field::content_length); cl != head.end() && (head_request || status == 304))
+        if (auto cl = head.find(http::field::content_length);
+            cl != head.end() && (head_request || status == 304))
             if (!transform)
                 plan.add.emplace_back("Content-Length", std::string(cl->value()));
         transform.reset();
@@ -585,7 +603,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
         plan.framing = body_framing::content_length;
         plan.content_length = *res.content_length();
     }
-    bool keep_client = req.keep_alive() && plan.framing != body_framing::close_delimited && !draining;
+    bool keep_client =
+        req.keep_alive() && plan.framing != body_framing::close_delimited && !draining;
     plan.close = !keep_client;
     rec.status = status;
 
@@ -599,11 +618,13 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
         if (chunked) {
             if (transform && transform->finish(tail)) {
                 std::size_t total = 0;
-                for (auto v : tail) total += v.size();
+                for (auto v : tail)
+                    total += v.size();
                 if (total) {
                     size_line = hex_size(total);
                     bufs.push_back(net::buffer(size_line));
-                    for (auto v : tail) bufs.push_back(net::buffer(v.data(), v.size()));
+                    for (auto v : tail)
+                        bufs.push_back(net::buffer(v.data(), v.size()));
                     bufs.push_back(net::buffer("\r\n", 2));
                 }
             }
@@ -635,14 +656,16 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             error_code ec;
             up.stream.tcp().expires_after(cfg.origin.response_timeout);
             if (raw) {
-                auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, body_buf_.size()));
+                auto want =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(remaining, body_buf_.size()));
                 if (up.buffer.size()) {
                     // Body bytes that arrived together with the response head.
                     got = std::min(want, up.buffer.size());
                     std::memcpy(body_buf_.data(), up.buffer.data().data(), got);
                     up.buffer.consume(got);
                 } else {
-                    auto [rec_ec, n] = co_await up.stream.async_read_some(net::buffer(body_buf_.data(), want), use_nothrow);
+                    auto [rec_ec, n] = co_await up.stream.async_read_some(
+                        net::buffer(body_buf_.data(), want), use_nothrow);
                     ec = rec_ec;
                     got = n;
                     if (ec == net::error::eof && got == 0)
@@ -655,7 +678,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             } else {
                 head.body().data = body_buf_.data();
                 head.body().size = body_buf_.size();
-                auto [rec_ec, n] = co_await http::async_read_some(up.stream, up.buffer, res, use_nothrow);
+                auto [rec_ec, n] =
+                    co_await http::async_read_some(up.stream, up.buffer, res, use_nothrow);
                 ec = rec_ec;
                 if (ec == http::error::need_buffer)
                     ec = {};
@@ -667,7 +691,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             if (ec) {
                 // The origin failed mid-body. The client must see an incomplete response: no
                 // terminating chunk, and the connection closes short of any Content-Length.
-                worker_.shared.stats->upstream_error(ec == beast::error::timeout ? "body_timeout" : "body");
+                worker_.shared.stats->upstream_error(ec == beast::error::timeout ? "body_timeout"
+                                                                                 : "body");
                 rec.aborted = true;
                 if (!head_sent) {
                     // Nothing sent yet: still a clean 502/504 for the client.
@@ -691,7 +716,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             bool finish_now = done && in.empty();
             if (done && !in.empty())
                 done = false, finishing = true;
-            if ((!in.empty() && !transform->write(in, pieces)) || (finish_now && !transform->finish(pieces))) {
+            if ((!in.empty() && !transform->write(in, pieces)) ||
+                (finish_now && !transform->finish(pieces))) {
                 rec.aborted = true;
                 if (!head_sent) {
                     auto page = error_response(502, true);
@@ -705,7 +731,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             pieces.push_back(in);
         }
         std::size_t total = 0;
-        for (auto v : pieces) total += v.size();
+        for (auto v : pieces)
+            total += v.size();
         if (chunked && total) {
             size_line = hex_size(total);
             bufs.push_back(net::buffer(size_line));
@@ -749,7 +776,8 @@ awaitable<void> session::tunnel(upstream_connection& up) {
             auto [ec, n] = co_await from.async_read_some(net::buffer(buf), use_nothrow);
             if (n) {
                 to.tcp().expires_after(idle);
-                auto [wec, wn] = co_await net::async_write(to, net::buffer(buf.data(), n), use_nothrow);
+                auto [wec, wn] =
+                    co_await net::async_write(to, net::buffer(buf.data(), n), use_nothrow);
                 if (wec)
                     co_return;
             }

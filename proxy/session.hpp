@@ -22,7 +22,8 @@ struct request_target;
 
 class session {
 public:
-    session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx);
+    session(worker& w, any_stream stream, tcp::endpoint peer,
+            std::shared_ptr<ssl::context> tls_ctx);
     ~session();
     session(const session&) = delete;
     session& operator=(const session&) = delete;
@@ -39,14 +40,15 @@ private:
     awaitable<head_result> read_request_head();
     awaitable<bool> handle_request(std::size_t head_size);
     awaitable<bool> forward(const snapshot& snap, const rules::rule* rule,
-                            http::request_parser<http::buffer_body>& req, const request_target& target,
-                            request_record& rec);
-    awaitable<std::optional<std::size_t>> read_body_piece(http::request_parser<http::buffer_body>& req,
-                                                          request_record& rec);
-    awaitable<bool> prefetch_body(http::request_parser<http::buffer_body>& req, std::string& prefetched,
-                                  request_record& rec);
-    awaitable<bool> send_body_upstream(http::request_parser<http::buffer_body>& req, std::string_view prefetched,
-                                       upstream_connection& up, request_record& rec);
+                            http::request_parser<http::buffer_body>& req,
+                            const request_target& target, request_record& rec);
+    awaitable<std::optional<std::size_t>>
+    read_body_piece(http::request_parser<http::buffer_body>& req, request_record& rec);
+    awaitable<bool> prefetch_body(http::request_parser<http::buffer_body>& req,
+                                  std::string& prefetched, request_record& rec);
+    awaitable<bool> send_body_upstream(http::request_parser<http::buffer_body>& req,
+                                       std::string_view prefetched, upstream_connection& up,
+                                       request_record& rec);
     awaitable<bool> relay_response(const snapshot& snap, const rules::rule* rule,
                                    const http::request<http::buffer_body>& req,
                                    http::response_parser<http::buffer_body>& res,
@@ -57,7 +59,8 @@ private:
     void finish_request(request_record& rec);
 
     worker& worker_;
-    std::shared_ptr<ssl::context> tls_ctx_; // keeps the context of a TLS stream alive across reloads
+    std::shared_ptr<ssl::context>
+        tls_ctx_; // keeps the context of a TLS stream alive across reloads
     any_stream stream_;
     tcp::endpoint peer_;
     std::string peer_text_;
@@ -71,6 +74,7 @@ private:
 
 /// Starts a session coroutine on worker `w`; call on that worker's thread. `tls_ctx` is the
 /// server TLS context the stream was made with (nullptr for plain TCP).
-void start_session(worker& w, any_stream stream, tcp::endpoint peer, std::shared_ptr<ssl::context> tls_ctx);
+void start_session(worker& w, any_stream stream, tcp::endpoint peer,
+                   std::shared_ptr<ssl::context> tls_ctx);
 
 } // namespace geogate

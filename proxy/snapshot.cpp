@@ -15,7 +15,8 @@ std::atomic<std::uint64_t> next_generation{1};
 std::shared_ptr<const snapshot> assemble(std::shared_ptr<const config> cfg,
                                          std::shared_ptr<const geoip::geo_provider> geo,
                                          diagnostics& out) {
-    auto catalog = notices::notice_catalog::load(cfg->notices.dir, cfg->notices.require_approval, out);
+    auto catalog =
+        notices::notice_catalog::load(cfg->notices.dir, cfg->notices.require_approval, out);
     if (!catalog)
         return nullptr;
     auto exists = [&](std::string_view id) { return catalog->find(id) != nullptr; };
@@ -55,7 +56,8 @@ bool same_databases(const geoip::geo_config& a, const geoip::geo_config& b) {
 
 } // namespace
 
-std::shared_ptr<const snapshot> build_snapshot(const std::filesystem::path& config_file, diagnostics& out) {
+std::shared_ptr<const snapshot> build_snapshot(const std::filesystem::path& config_file,
+                                               diagnostics& out) {
     auto cfg = load_config(config_file, out);
     if (!cfg)
         return nullptr;
@@ -66,7 +68,8 @@ std::shared_ptr<const snapshot> build_snapshot(const std::filesystem::path& conf
     return assemble(std::move(shared_cfg), std::move(geo), out);
 }
 
-std::shared_ptr<const snapshot> rebuild_snapshot(const snapshot& previous, diagnostics& out, bool geo_only) {
+std::shared_ptr<const snapshot> rebuild_snapshot(const snapshot& previous, diagnostics& out,
+                                                 bool geo_only) {
     if (geo_only) {
         auto geo = open_geo(*previous.cfg, out);
         if (!geo)

@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-
 #include <vector>
 
 namespace geogate {
@@ -34,7 +33,8 @@ struct sni_table {
 bool name_matches(const std::string& pattern, std::string_view host) {
     if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
         auto dot = host.find('.');
-        return dot != std::string_view::npos && host.substr(dot + 1) == std::string_view(pattern).substr(2);
+        return dot != std::string_view::npos &&
+               host.substr(dot + 1) == std::string_view(pattern).substr(2);
     }
     return pattern == host;
 }
@@ -44,7 +44,8 @@ std::vector<std::string> certificate_names(SSL_CTX* ctx) {
     X509* cert = SSL_CTX_get0_certificate(ctx);
     if (!cert)
         return names;
-    auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    auto* sans =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
     if (sans) {
         for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
             const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
@@ -82,7 +83,8 @@ std::shared_ptr<ssl::context> make_one(const tls_certificate& cert, std::string&
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     SSL_CTX* h = ctx->native_handle();
     SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION);
-    SSL_CTX_set_options(h, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_options(h, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                               SSL_OP_NO_RENEGOTIATION);
     if (SSL_CTX_set_cipher_list(h, intermediate_ciphers) != 1) {
         error = "cipher list: " + openssl_error();
         return nullptr;

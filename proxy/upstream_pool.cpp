@@ -1,9 +1,8 @@
 #include "proxy/upstream_pool.hpp"
 
-#include <sys/socket.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 namespace geogate {
 
@@ -70,10 +69,12 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
     if (!origin.tls) {
         out.conn = std::make_unique<upstream_connection>(any_stream(std::move(tcp_stream)));
     } else {
-        auto conn = std::make_unique<upstream_connection>(any_stream(std::move(tcp_stream), tls_ctx_));
+        auto conn =
+            std::make_unique<upstream_connection>(any_stream(std::move(tcp_stream), tls_ctx_));
         auto& tls = conn->stream.tls();
         if (!SSL_set_tlsext_host_name(tls.native_handle(), origin.host.c_str())) {
-            out.ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+            out.ec =
+                error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             co_return out;
         }
         tls.set_verify_mode(ssl::verify_peer);
@@ -94,7 +95,8 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
     co_return out;
 }
 
-void upstream_pool::release(std::unique_ptr<upstream_connection> conn, const origin_config& origin) {
+void upstream_pool::release(std::unique_ptr<upstream_connection> conn,
+                            const origin_config& origin) {
     if (idle_.size() >= origin.max_idle_connections || conn->buffer.size() != 0) {
         conn->stream.close();
         return;

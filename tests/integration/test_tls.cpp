@@ -152,11 +152,14 @@ TEST_CASE("https: sslscan finds no weak protocol and only forward-secret AEAD ci
     tls_stack s;
     REQUIRE(s.https_port != 0);
     std::string out;
-    REQUIRE(run("sslscan --no-colour --no-fallback --no-heartbleed --no-renegotiation --no-compression "
-                "--sni-name=site.test 127.0.0.1:" + std::to_string(s.https_port),
-                out, s.certs) == 0);
+    REQUIRE(
+        run("sslscan --no-colour --no-fallback --no-heartbleed --no-renegotiation --no-compression "
+            "--sni-name=site.test 127.0.0.1:" +
+                std::to_string(s.https_port),
+            out, s.certs) == 0);
     INFO(out);
-    for (const char* old : {"SSLv2     enabled", "SSLv3     enabled", "TLSv1.0   enabled", "TLSv1.1   enabled"})
+    for (const char* old :
+         {"SSLv2     enabled", "SSLv3     enabled", "TLSv1.0   enabled", "TLSv1.1   enabled"})
         CHECK(out.find(old) == std::string::npos);
     CHECK(out.find("TLSv1.2   enabled") != std::string::npos);
     CHECK(out.find("TLSv1.3   enabled") != std::string::npos);
@@ -170,8 +173,10 @@ TEST_CASE("https: sslscan finds no weak protocol and only forward-secret AEAD ci
         ++accepted;
         CAPTURE(line);
         bool tls13 = line.find("TLSv1.3") != std::string::npos;
-        bool fs = tls13 || line.find("ECDHE-") != std::string::npos || line.find("DHE-") != std::string::npos;
-        bool aead = line.find("GCM") != std::string::npos || line.find("CHACHA20") != std::string::npos;
+        bool fs = tls13 || line.find("ECDHE-") != std::string::npos ||
+                  line.find("DHE-") != std::string::npos;
+        bool aead =
+            line.find("GCM") != std::string::npos || line.find("CHACHA20") != std::string::npos;
         CHECK(fs);
         CHECK(aead);
     }

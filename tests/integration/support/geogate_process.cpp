@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 #include <boost/json.hpp>
-#include <netinet/in.h>
 #include <cstdlib>
+#include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
 #include <unistd.h>
