@@ -232,6 +232,42 @@ csp_amendment amend_csp_for_style(const std::vector<std::string_view>& enforce,
     return r;
 }
 
+std::optional<std::string> amend_meta_csp_for_style(std::string_view value,
+                                                    std::string_view hash_source,
+                                                    std::string_view style_nonce) noexcept {
+    try {
+        std::string out;
+        bool changed = false, first = true, prev_amended = false;
+        for (auto text : split_policies(value)) {
+            if (!first) {
+                if (prev_amended && !out.empty() && !is_ws(out.back()))
+                    out += ' ';
+                out += ',';
+            }
+            first = false;
+            prev_amended = false;
+            const policy p = parse_policy(text);
+            const directive* d = governing(p);
+            bool allowed = !d || !restricts(*d);
+            if (!allowed && !style_nonce.empty()) {
+                const auto n = nonces(*d);
+                allowed = std::find(n.begin(), n.end(), style_nonce) != n.end();
+            }
+            if (allowed) {
+                out += text;
+                continue;
+            }
+            out += amend_policy(p, hash_source);
+            changed = prev_amended = true;
+        }
+        if (!changed)
+            return std::nullopt;
+        return out;
+    } catch (...) { // bad_alloc: the meta tag stays as it was
+        return std::nullopt;
+    }
+}
+
 std::string csp_hash_source(std::string_view style_text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

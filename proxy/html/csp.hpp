@@ -16,6 +16,7 @@
 // 'unsafe-inline' is never added. Untouched directives and policies keep their exact bytes.
 // Garbage is parsed loosely per CSP3 (unknown / malformed directives are skipped, duplicates
 // ignored as browsers do); nothing throws.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,19 @@ struct csp_amendment {
 csp_amendment amend_csp_for_style(const std::vector<std::string_view>& enforce,
                                   const std::vector<std::string_view>& report_only,
                                   std::string_view hash_source) noexcept;
+
+/// The same amendment for a policy delivered in `<meta http-equiv="Content-Security-Policy"
+/// content="...">` (`value`: the decoded content attribute; its comma-separated policies are
+/// treated like those of a header value, as Chromium does). Our <style> is already fixed when
+/// the meta tag streams past: it carries `style_nonce` (the header's nonce reused, "" none).
+/// Each policy whose governing directive restricts inline style and does not list that nonce
+/// gets the hash source exactly as amend_csp_for_style adds it to a header policy; other
+/// policies keep their exact bytes. An amended policy followed by a comma gets a space before
+/// the comma (a browser that parses the meta value as one policy still sees the hash as a
+/// source of its own). nullopt: nothing to change (or out of memory: left as it was).
+std::optional<std::string> amend_meta_csp_for_style(std::string_view value,
+                                                    std::string_view hash_source,
+                                                    std::string_view style_nonce) noexcept;
 
 /// "'sha256-<base64 of SHA-256(style_text)>'": the hash source of an inline <style> whose
 /// text content is exactly `style_text`.

@@ -3,6 +3,7 @@
 #include "proxy/html/csp.hpp"
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,4 +101,33 @@ TEST_CASE("report-only policies are amended like enforced ones") {
 TEST_CASE("the hash source is sha256 of the style text, base64, quoted") {
     CHECK(csp_hash_source("") == "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
     CHECK(csp_hash_source("a").size() == std::string("'sha256-'").size() + 44);
+}
+
+TEST_CASE("a meta policy gets the header's amendment, given the nonce our <style> carries") {
+    struct row {
+        const char* in;
+        const char* nonce;
+        std::optional<std::string> out;
+    };
+    const row table[] = {
+        {"style-src 'self'", "", "style-src 'self' 'sha256-AbC='"},
+        {"default-src 'self'", "", "default-src 'self'; style-src 'self' 'sha256-AbC='"},
+        {"style-src 'none'; img-src *", "", "style-src 'sha256-AbC='; img-src *"},
+        {"style-src 'self' 'unsafe-inline'", "", std::nullopt},
+        {"script-src 'self'", "", std::nullopt},
+        {"", "", std::nullopt},
+        // the nonce our <style> carries (the header's) allows it; another nonce does not
+        {"style-src 'nonce-n1' 'self'", "n1", std::nullopt},
+        {"style-src 'nonce-n2'", "n1", "style-src 'nonce-n2' 'sha256-AbC='"},
+        {"style-src 'nonce-n1'", "", "style-src 'nonce-n1' 'sha256-AbC='"},
+        // several policies: each amended on its own; a space keeps the hash apart from ','
+        {"style-src 'self', img-src *", "", "style-src 'self' 'sha256-AbC=' , img-src *"},
+        {"img-src *,style-src 'self'", "", "img-src *,style-src 'self' 'sha256-AbC='"},
+        {"style-src 'self' ,default-src 'none'", "",
+         "style-src 'self' 'sha256-AbC=' ,default-src 'none'; style-src 'sha256-AbC='"},
+    };
+    for (const auto& t : table) {
+        INFO(t.in << " / nonce " << t.nonce);
+        CHECK(amend_meta_csp_for_style(t.in, H, t.nonce) == t.out);
+    }
 }
