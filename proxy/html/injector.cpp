@@ -1,5 +1,7 @@
 #include "proxy/html/injector.hpp"
 
+#include "proxy/html/meta_csp.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -93,6 +95,14 @@ injector::injector(std::string fragment, position where, std::size_t max_held)
     : fragment_(std::move(fragment)), where_(where), max_held_(std::max<std::size_t>(max_held, 64)),
       state_(st::data) {}
 
+void injector::amend_meta_csp(std::string hash_source, std::string style_nonce,
+                              std::size_t max_tag) {
+    meta_on_ = !hash_source.empty();
+    meta_hash_ = std::move(hash_source);
+    meta_nonce_ = std::move(style_nonce);
+    max_meta_ = std::clamp<std::size_t>(max_tag, 64, max_held_);
+}
+
 void injector::flush_to(std::uint64_t abs) {
     if (abs <= emitted_)
         return;
@@ -120,6 +130,16 @@ void injector::insert_at(std::uint64_t abs) {
 bool injector::hold_start(std::uint64_t& abs) const noexcept {
     if (inserted_)
         return false;
+    if (meta_ && base_ + in_.size() - lt_ <= max_meta_) {
+        abs = lt_;
+        return true;
+    }
+    if (meta_on_ && state_ == st::tag_name && !is_end_ && !have_cand_ && template_depth_ == 0 &&
+        name_len_ <= 4 &&
+        std::string_view("meta", name_len_) == std::string_view(name_, name_len_)) {
+        abs = lt_; // a <meta> start tag, maybe: its bytes may have to be rewritten
+        return true;
+    }
     if (where_ == position::body_end) {
         if (have_cand_) {
             abs = cand_;
@@ -173,6 +193,7 @@ void injector::feed(std::string_view in, std::vector<std::string_view>& out) {
     out_ = &out;
     cur_held_.swap(held_);
     held_.clear();
+    meta_out_.clear();
     in_ = in;
     const char* p = in.data();
     const char* const end = p + in.size();
@@ -212,6 +233,7 @@ void injector::finish(std::vector<std::string_view>& out) {
     out_ = &out;
     cur_held_.swap(held_);
     held_.clear();
+    meta_out_.clear();
     in_ = std::string_view();
     if (!inserted_ && have_cand_) {
         insert_at(cand_);
@@ -240,7 +262,50 @@ void injector::name_done() {
     }
 }
 
+void injector::meta_done(const char* gt) {
+    meta_ = false;
+    const std::uint64_t end = at(gt) + 1;
+    if (end - lt_ > max_meta_) {
+        ++meta_counts_.too_long;
+        return;
+    }
+    // Held since its '<' (hold_start), so none of it is out yet.
+    if (lt_ < emitted_)
+        return;
+    std::string_view tag;
+    if (lt_ >= base_) {
+        tag = in_.substr(lt_ - base_, end - lt_);
+    } else {
+        const std::uint64_t held_base = base_ - cur_held_.size();
+        meta_buf_.assign(cur_held_, lt_ - held_base, std::string::npos);
+        meta_buf_.append(in_.data(), end - base_);
+        tag = meta_buf_;
+    }
+    if (!may_be_http_equiv(tag))
+        return;
+    std::string rewritten;
+    switch (rewrite_meta_csp(tag, meta_hash_, meta_nonce_, rewritten)) {
+    case meta_csp_result::not_csp:
+        return;
+    case meta_csp_result::unchanged:
+        ++meta_counts_.unchanged;
+        return;
+    case meta_csp_result::undecodable:
+        ++meta_counts_.undecodable;
+        return;
+    case meta_csp_result::amended:
+        break;
+    }
+    ++meta_counts_.amended;
+    flush_to(lt_);
+    meta_out_.push_back(std::move(rewritten));
+    out_->emplace_back(meta_out_.back());
+    emitted_ = end;
+}
+
 void injector::tag_done(const char* gt) {
+    if (meta_)
+        meta_done(gt);
     const std::string_view n(name_, std::min<std::size_t>(name_len_, sizeof name_));
     const bool ok_len = name_len_ <= sizeof name_;
     state_ = st::data;
@@ -390,6 +455,8 @@ const char* injector::scan(const char* p, const char* end) {
                 name_done();
                 if (stop_)
                     return p;
+                meta_ =
+                    meta_on_ && !is_end_ && !have_cand_ && template_depth_ == 0 && name_is("meta");
                 if (c == '>') {
                     tag_done(p);
                 } else {

@@ -28,11 +28,22 @@
 //    than max_held bytes is never a candidate. Both rules depend only on byte offsets, so the
 //    output is still the same for every split.
 //
+// Meta CSP (amend_meta_csp() turns it on): a browser enforces a policy delivered in
+// <meta http-equiv="Content-Security-Policy" content="..."> in <head> as well as the header's,
+// so each real <meta> start tag before the insertion point (for body_end: before the first
+// </body> candidate; a meta after that is outside <head> and ignored by browsers) is held
+// until its '>' and handed to rewrite_meta_csp (proxy/html/meta_csp.hpp), which amends the
+// policy with the header's logic. "Real" is the tokenizer's: a meta in a comment, <script>,
+// <noscript>, <template> or an attribute is text, never touched. A <meta> tag longer than
+// max_tag bytes ('<' to '>') is passed through untouched and counted (too_long): the decision
+// depends only on the tag's length, so the output is still the same for every split.
+//
 // Output is byte-identical for every split of the same input (tests/unit/html feed it split
-// at every offset; tests/fuzz checks the invariant). Apart from the fragment, the output is
-// the input.
+// at every offset; tests/fuzz checks the invariant). Apart from the fragment and amended meta
+// CSP tags, the output is the input.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +51,17 @@
 namespace geogate::html {
 
 enum class position { body_start, body_end };
+
+/// What the injector did with <meta http-equiv="Content-Security-Policy"> tags.
+struct meta_csp_counts {
+    std::uint32_t amended = 0;     // rewritten: our style's hash added to its policy
+    std::uint32_t unchanged = 0;   // its policy already allows our <style>
+    std::uint32_t undecodable = 0; // a character reference not resolved exactly: untouched
+    std::uint32_t too_long = 0;    // a <meta> tag longer than max_tag: passed untouched
+};
+
+/// The default bound on one <meta> tag held for the meta CSP check ('<' to '>').
+inline constexpr std::size_t default_max_meta_tag = 16 * 1024;
 
 class injector {
 public:
@@ -57,6 +79,13 @@ public:
     /// renders it: see "Fallback" above). Further feed()/finish() calls are no-ops.
     void finish(std::vector<std::string_view>& out);
 
+    /// Before the first feed(): amend meta CSP policies so that our <style> (with content hash
+    /// `hash_source`, "'sha256-...'", carrying nonce `style_nonce`, "" none) is allowed.
+    /// `max_tag` is clamped to [64, max_held].
+    void amend_meta_csp(std::string hash_source, std::string style_nonce,
+                        std::size_t max_tag = default_max_meta_tag);
+    const meta_csp_counts& meta_csp() const noexcept { return meta_counts_; }
+
     bool inserted() const noexcept { return inserted_; }
     /// True when the fragment went to a fallback place (no real body tag found): counted.
     bool used_fallback() const noexcept { return fallback_; }
@@ -69,6 +98,7 @@ private:
     const char* scan(const char* p, const char* end);
     void name_done();
     void tag_done(const char* gt);
+    void meta_done(const char* gt);
     void insert_at(std::uint64_t abs);
     void flush_to(std::uint64_t abs);
     bool hold_start(std::uint64_t& abs) const noexcept;
@@ -113,6 +143,16 @@ private:
     std::uint64_t lt_ = 0; // offset of the '<' of the current tag
     bool have_cand_ = false;
     std::uint64_t cand_ = 0; // body_end: offset of the '<' of the last real </body>
+
+    // meta CSP
+    bool meta_on_ = false;
+    bool meta_ = false; // inside a <meta> start tag that starts at lt_
+    std::size_t max_meta_ = default_max_meta_tag;
+    std::string meta_hash_;
+    std::string meta_nonce_;
+    std::string meta_buf_;             // a tag that spans chunks, made contiguous
+    std::deque<std::string> meta_out_; // rewritten tags of this call (stable addresses)
+    meta_csp_counts meta_counts_;
 };
 
 } // namespace geogate::html

@@ -13,15 +13,25 @@ namespace {
 
 constexpr std::string_view frag = "@@";
 
+// Meta CSP amendment: off unless `hash` is set.
+struct meta_cfg {
+    std::string hash;
+    std::string nonce;
+    std::size_t max_tag = geogate::html::default_max_meta_tag;
+};
+
 struct run_result {
     std::string text;
     bool fallback = false;
     std::size_t max_held_seen = 0;
+    geogate::html::meta_csp_counts meta;
 };
 
 run_result run(std::string_view page, const std::vector<std::size_t>& cuts, position where,
-               std::size_t max_held = 64 * 1024) {
+               std::size_t max_held = 64 * 1024, const meta_cfg& meta = {}) {
     injector inj{std::string(frag), where, max_held};
+    if (!meta.hash.empty())
+        inj.amend_meta_csp(meta.hash, meta.nonce, meta.max_tag);
     run_result r;
     std::vector<std::string_view> out;
     std::size_t from = 0;
@@ -42,6 +52,7 @@ run_result run(std::string_view page, const std::vector<std::size_t>& cuts, posi
     take();
     REQUIRE(inj.inserted());
     r.fallback = inj.used_fallback();
+    r.meta = inj.meta_csp();
     return r;
 }
 
@@ -207,4 +218,220 @@ TEST_CASE("the benchmark article gets the notice right after its <body ...> tag"
     std::string expected_end = page;
     expected_end.insert(page.rfind("</body>"), frag);
     CHECK(run(page, {}, position::body_end).text == expected_end);
+}
+
+// ---- <meta http-equiv="Content-Security-Policy"> ------------------------------------------
+
+namespace {
+
+constexpr std::string_view H = "'sha256-AbC='";
+const std::string csp_meta = "<meta http-equiv=\"Content-Security-Policy\" content=\"";
+const std::string amended_self = "style-src 'self' 'sha256-AbC='";
+
+bool same(const geogate::html::meta_csp_counts& a, const geogate::html::meta_csp_counts& b) {
+    return a.amended == b.amended && a.unchanged == b.unchanged && a.undecodable == b.undecodable &&
+           a.too_long == b.too_long;
+}
+
+// `in` becomes `out` ("@@": the fragment) whatever the split, meta CSP amendment on.
+geogate::html::meta_csp_counts check_meta_splits(std::string_view in, std::string_view out,
+                                                 position where, meta_cfg meta = {},
+                                                 std::size_t max_held = 64 * 1024) {
+    if (meta.hash.empty())
+        meta.hash = std::string(H);
+    INFO("page: " << in);
+    const auto whole = run(in, {}, where, max_held, meta);
+    CHECK(whole.text == out);
+    for (std::size_t k = 0; k <= in.size(); ++k) {
+        INFO("split at " << k);
+        const auto r = run(in, {k}, where, max_held, meta);
+        REQUIRE(r.text == whole.text);
+        REQUIRE(same(r.meta, whole.meta));
+    }
+    std::vector<std::size_t> ones;
+    for (std::size_t k = 1; k < in.size(); ++k)
+        ones.push_back(k);
+    const auto bytewise = run(in, ones, where, max_held, meta);
+    CHECK(bytewise.text == whole.text);
+    CHECK(same(bytewise.meta, whole.meta));
+    CHECK(bytewise.max_held_seen <= std::max<std::size_t>(max_held, 64));
+    for (std::size_t a = 0; a <= in.size(); a += 7)
+        for (std::size_t b = a; b <= in.size(); b += 11)
+            REQUIRE(run(in, {a, b}, where, max_held, meta).text == whole.text);
+    return whole.meta;
+}
+
+} // namespace
+
+TEST_CASE("meta CSP before the body: its policy gains the hash, whatever the split") {
+    struct row {
+        std::string in, out;
+    };
+    const row table[] = {
+        // double quotes, the tag alone changed
+        {"<html><head>" + csp_meta + "style-src 'self'\"><title>t</title></head><body>x",
+         "<html><head>" + csp_meta + amended_self + "\"><title>t</title></head><body>@@x"},
+        // default-src only: a style-src with the same sources is added
+        {"<head>" + csp_meta + "default-src 'self'\"></head><body>",
+         "<head>" + csp_meta +
+             "default-src 'self'; style-src 'self' 'sha256-AbC='\"></head><body>@@"},
+        // names and value in any case, single quotes, references, attributes in any order
+        {"<META CONTENT='style-src &#39;self&#39;' Http-Equiv='CONTENT-security-POLICY'><body>",
+         "<META CONTENT=\"" + amended_self + "\" Http-Equiv='CONTENT-security-POLICY'><body>@@"},
+        {"<meta content=\"style-src &apos;self&#x27;\" http-equiv=content-security-policy /><body>",
+         "<meta content=\"" + amended_self + "\" http-equiv=content-security-policy /><body>@@"},
+        // unquoted: the value ends at whitespace
+        {"<meta http-equiv=Content-Security-Policy content=style-src data-x=1><body>",
+         "<meta http-equiv=Content-Security-Policy content=\"style-src 'sha256-AbC='\" "
+         "data-x=1><body>@@"},
+        // re-escaped for the attribute: '&' and '"' of the decoded policy
+        {"<meta http-equiv=\"Content-Security-Policy\" content='img-src "
+         "https://a/?x=1&amp;y=\"2\"; "
+         "style-src &quot;q&quot;'><body>",
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"img-src "
+         "https://a/?x=1&amp;y=&quot;2&quot;; style-src &quot;q&quot; 'sha256-AbC='\"><body>@@"},
+        // a reference in http-equiv, '>' inside the value, whitespace around '='
+        {"<meta http-equiv = \"Content-Security-Polic&#121;\" content = \"style-src 'self' "
+         "https://x/>\" ><body>",
+         "<meta http-equiv = \"Content-Security-Polic&#121;\" content = \"style-src 'self' "
+         "https://x/> 'sha256-AbC='\" ><body>@@"},
+        // the first of duplicate attributes is the one the browser keeps
+        {"<meta http-equiv=content-security-policy content=\"style-src 'self'\" "
+         "content=\"x\"><body>",
+         "<meta http-equiv=content-security-policy content=\"" + amended_self +
+             "\" content=\"x\"><body>@@"},
+        // no whitespace between attributes
+        {"<meta http-equiv=\"content-security-policy\"content=\"style-src 'self'\"><body>",
+         "<meta http-equiv=\"content-security-policy\"content=\"" + amended_self + "\"><body>@@"},
+        // no body tag: the implicit body still follows the head
+        {"<head>" + csp_meta + "style-src 'self'\"></head>Hello",
+         "<head>" + csp_meta + amended_self + "\"></head>@@Hello"},
+    };
+    for (const auto& t : table) {
+        const auto counts = check_meta_splits(t.in, t.out, position::body_start);
+        CHECK(counts.amended == 1);
+        // body_end (no </body> here: the fragment goes at the end) amends the same way
+        std::string end_out = t.out;
+        end_out.erase(end_out.find("@@"), 2);
+        CHECK(check_meta_splits(t.in, end_out + "@@", position::body_end).amended == 1);
+    }
+}
+
+TEST_CASE("several meta CSP tags: each is enforced, each is amended") {
+    const std::string in = "<head>" + csp_meta + "style-src 'self'\">" + csp_meta +
+                           "default-src 'none'; img-src *\">" + csp_meta +
+                           "script-src 'self'\"></head><body>";
+    const std::string out = "<head>" + csp_meta + amended_self + "\">" + csp_meta +
+                            "default-src 'none'; img-src *; style-src 'sha256-AbC='\">" + csp_meta +
+                            "script-src 'self'\"></head><body>@@";
+    const auto counts = check_meta_splits(in, out, position::body_start);
+    CHECK(counts.amended == 2);
+    CHECK(counts.unchanged == 1);
+    const auto end = check_meta_splits(
+        in + "x</body>", out.substr(0, out.size() - 2) + "x@@</body>", position::body_end);
+    CHECK(end.amended == 2);
+}
+
+TEST_CASE("meta CSP that is not enforced, not a tag, or not before the notice is untouched") {
+    const char* pages[] = {
+        // report-only is ignored by browsers in a meta tag
+        "<meta http-equiv=\"Content-Security-Policy-Report-Only\" content=\"style-src "
+        "'self'\"><body>@@",
+        // not a tag: comment, script, noscript (scripting on), template, title, attribute
+        "<!-- <meta http-equiv=\"Content-Security-Policy\" content=\"style-src 'self'\"> "
+        "--><body>@@",
+        "<script>document.write('<meta http-equiv=\"Content-Security-Policy\" "
+        "content=\"style-src \\'self\\'\">')</script><body>@@",
+        "<head><noscript><meta http-equiv=\"Content-Security-Policy\" content=\"style-src "
+        "'self'\"></noscript></head><body>@@",
+        "<head><template><meta http-equiv=\"Content-Security-Policy\" content=\"style-src "
+        "'self'\"></template></head><body>@@",
+        "<title><meta http-equiv=\"Content-Security-Policy\" content=\"style-src "
+        "'self'\"></title><body>@@",
+        "<link title='<meta http-equiv=\"Content-Security-Policy\" content=\"style-src "
+        "x\">'><body>@@",
+        // after the insertion point: in the body, where browsers ignore it
+        "<body>@@<meta http-equiv=\"Content-Security-Policy\" content=\"style-src 'self'\">",
+        // not quite the pragma: trailing space, a different name, no content
+        "<meta http-equiv=\"Content-Security-Policy \" content=\"style-src 'self'\"><body>@@",
+        "<meta name=\"Content-Security-Policy\" content=\"style-src 'self'\"><body>@@",
+        "<meta http-equiv=\"Content-Security-Policy\"><body>@@",
+        "<meta content=\"style-src 'self'\" http-equiv=content-security-policy/><body>@@",
+        "<meta http-equiv=\"Content-Security-Policy&nbsp;\" content=\"style-src x\"><body>@@",
+        "<meta xhttp-equiv=\"Content-Security-Policy\" content=\"style-src 'self'\"><body>@@",
+        // an end tag
+        "</meta http-equiv=\"Content-Security-Policy\" content=\"style-src 'self'\"><body>@@",
+    };
+    for (const char* p : pages) {
+        const std::string out = p;
+        std::string in = out;
+        in.erase(in.find("@@"), 2);
+        const auto counts = check_meta_splits(in, out, position::body_start);
+        CHECK(counts.amended == 0);
+    }
+    // body_end: a meta after a </body> candidate is outside <head>
+    const std::string in = "<body>a</body>" + csp_meta + "style-src 'self'\"></body>";
+    check_meta_splits(in, "<body>a</body>" + csp_meta + "style-src 'self'\">@@</body>",
+                      position::body_end);
+}
+
+TEST_CASE("meta CSP whose policy already allows our style is left as is") {
+    meta_cfg nonce;
+    nonce.nonce = "r4nd0m";
+    const char* kept[] = {
+        "style-src 'self' 'unsafe-inline'", "script-src 'self'; img-src *", "",
+        "style-src 'self' 'nonce-r4nd0m'",  "default-src 'nonce-r4nd0m'",
+    };
+    for (const char* policy : kept) {
+        const std::string in = csp_meta + policy + "\"><body>";
+        const auto c = check_meta_splits(in, in + "@@", position::body_start, nonce);
+        CHECK(c.amended == 0);
+        CHECK(c.unchanged == 1);
+    }
+    // the header's nonce on our <style> is not this policy's: the hash is added
+    const std::string in = csp_meta + "style-src 'nonce-other'\"><body>";
+    const auto c =
+        check_meta_splits(in, csp_meta + "style-src 'nonce-other' 'sha256-AbC='\"><body>@@",
+                          position::body_start, nonce);
+    CHECK(c.amended == 1);
+}
+
+TEST_CASE("meta CSP with a reference not resolved exactly is left untouched and counted") {
+    for (const char* policy : {"style-src 'self' &nbsp;", "style-src &#x410; 'self'",
+                               "style-src &copy 'self'", "style-src &#0; 'self'"}) {
+        const std::string in = csp_meta + policy + "\"><body>";
+        const auto c = check_meta_splits(in, in + "@@", position::body_start);
+        CHECK(c.undecodable == 1);
+        CHECK(c.amended == 0);
+    }
+}
+
+TEST_CASE("a <meta> tag longer than the bound passes untouched, counted; within it, amended") {
+    meta_cfg small;
+    small.max_tag = 80;
+    const std::string fits = csp_meta + "style-src 'self'\">"; // 60 bytes
+    const std::string pad(80 - fits.size(), ' ');
+    // exactly 80 bytes from '<' to '>': amended
+    const std::string at_bound = csp_meta + "style-src 'self'\"" + pad + ">";
+    REQUIRE(at_bound.size() == 80);
+    auto c =
+        check_meta_splits(at_bound + "<body>", csp_meta + amended_self + "\"" + pad + "><body>@@",
+                          position::body_start, small, 96);
+    CHECK(c.amended == 1);
+    // 81 bytes: untouched, counted; the bytes held stay within the bound
+    const std::string over = csp_meta + "style-src 'self'\"" + pad + " >";
+    c = check_meta_splits(over + "<body>", over + "<body>@@", position::body_start, small, 96);
+    CHECK(c.amended == 0);
+    CHECK(c.too_long == 1);
+    c = check_meta_splits("<meta name=x content=\"" + std::string(200, 'y') + "\"><body>",
+                          "<meta name=x content=\"" + std::string(200, 'y') + "\"><body>@@",
+                          position::body_start, small, 96);
+    CHECK(c.too_long == 1);
+}
+
+TEST_CASE("meta CSP amendment is off unless asked for") {
+    const std::string in = csp_meta + "style-src 'self'\"><body>";
+    const auto r = run(in, {}, position::body_start);
+    CHECK(r.text == in + "@@");
+    CHECK(r.meta.amended == 0);
 }
