@@ -204,7 +204,8 @@ const char* check_request(const rule& r, const request_view& req, std::string_vi
 }
 
 const char* check(const rule& r, const request_view& req, std::string_view host,
-                  const geoip::location& w, const mirror** chosen) noexcept {
+                  const geoip::location& w, const unhealthy_mirrors* unhealthy,
+                  const mirror** chosen) noexcept {
     if (!r.regions.empty() && !region_matches(r.regions, w))
         return "region not in the rule's regions";
     if (!r.except_regions.empty() && region_matches(r.except_regions, w))
@@ -214,11 +215,16 @@ const char* check(const rule& r, const request_view& req, std::string_view host,
     if (r.act == action::redirect) {
         const mirror* best = nullptr;
         std::uint64_t best_score = 0;
+        bool skipped_unhealthy = false;
         for (const auto& m : r.mirrors) {
             if (m.host == host)
                 return "request host is one of the rule's mirrors (loop guard)";
             if (m.down)
                 continue;
+            if (unhealthy && unhealthy->contains(m)) {
+                skipped_unhealthy = true;
+                continue;
+            }
             std::uint64_t score = mix(req.client_key ^ m.hash);
             if (!best || score > best_score) {
                 best = &m;
@@ -226,7 +232,8 @@ const char* check(const rule& r, const request_view& req, std::string_view host,
             }
         }
         if (!best)
-            return "every mirror of the rule is down";
+            return skipped_unhealthy ? "every mirror of the rule is down or failing health checks"
+                                     : "every mirror of the rule is down";
         *chosen = best;
     }
     return nullptr;
@@ -301,6 +308,13 @@ bool may_depend_on_region(const request_view& req, const rule_set& rules) noexce
 
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
                 std::vector<rule_trace>* trace) noexcept {
+    return decide(req, where, rules, nullptr, trace);
+}
+
+decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
+                const unhealthy_mirrors* unhealthy, std::vector<rule_trace>* trace) noexcept {
+    if (unhealthy && unhealthy->empty())
+        unhealthy = nullptr;
     std::string_view host = req.host;
     if (!host.empty() && host.back() == '.')
         host.remove_suffix(1);
@@ -308,7 +322,7 @@ decision decide(const request_view& req, const geoip::location& where, const rul
 
     if (trace || !rules.index.built) {
         for (const auto& r : rules.rules) {
-            const char* why = check(r, req, host, where, &chosen);
+            const char* why = check(r, req, host, where, unhealthy, &chosen);
             record(trace, r, why);
             if (!why)
                 return matched(r, chosen);
@@ -356,7 +370,7 @@ decision decide(const request_view& req, const geoip::location& where, const rul
             if (lists[i].at != lists[i].end && *lists[i].at == next)
                 ++lists[i].at;
         const rule& r = rules.rules[next];
-        if (!check(r, req, host, where, &chosen))
+        if (!check(r, req, host, where, unhealthy, &chosen))
             return matched(r, chosen);
     }
 }

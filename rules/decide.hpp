@@ -3,6 +3,7 @@
 // globals. `serve`, `explain` and `/preview` all call exactly this function.
 #include "geoip/location.hpp"
 #include "rules/rule_set.hpp"
+#include "rules/unhealthy_mirrors.hpp"
 
 #include <cstdint>
 #include <string>
@@ -22,9 +23,8 @@ struct request_view {
 
 struct decision {
     action act = action::pass;
-    const rule* matched = nullptr; // nullptr: no rule matched, default pass
-    const mirror* target =
-        nullptr; // redirect: the chosen mirror (nullptr: every mirror down -> pass)
+    const rule* matched = nullptr;  // nullptr: no rule matched, default pass
+    const mirror* target = nullptr; // redirect: the chosen mirror (never null for a redirect)
 };
 
 /// Why one rule did or did not match; filled only when a trace is passed.
@@ -50,6 +50,16 @@ struct rule_trace {
 /// rule's mirrors does not match (no loops); a redirect whose mirrors are all down falls through
 /// to the next rule. `trace`, when given, receives one entry per rule considered.
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
+                std::vector<rule_trace>* trace = nullptr) noexcept;
+
+/// The same, with the mirrors that health checks currently find failing: a mirror in
+/// `unhealthy` is skipped exactly like one marked `down` (only the readers of that mirror move,
+/// to their next mirror by the same rendezvous order; a redirect whose mirrors are all down or
+/// unhealthy falls through to the next rule). nullptr or an empty set: every mirror not marked
+/// down is a candidate (pass a typed null pointer: a bare nullptr is ambiguous with the
+/// overload above). The set is data passed in, so the result depends on nothing else.
+decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
+                const unhealthy_mirrors* unhealthy,
                 std::vector<rule_trace>* trace = nullptr) noexcept;
 
 /// Whether the response to this request could differ by the reader's region: some rule that

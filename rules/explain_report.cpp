@@ -82,6 +82,12 @@ std::string explain_text(const explain_input& in) {
     if (!in.address_source.empty())
         s += " (from " + in.address_source + ")";
     s += "\nregion:   " + describe_region(in.where) + "\n";
+    if (!in.unhealthy_mirrors.empty()) {
+        s += "unhealthy mirrors (skipped like down ones):";
+        for (const auto& m : in.unhealthy_mirrors)
+            s += " " + m;
+        s += "\n";
+    }
     s += "rules considered:\n";
     if (in.trace.empty())
         s += "  (none)\n";
@@ -136,7 +142,10 @@ std::string explain_json(const explain_input& in) {
     auto f = flags(w);
     for (std::size_t i = 0; i < f.size(); ++i)
         s += (i ? "," : "") + json_string(f[i]);
-    s += "]},\"rules\":[";
+    s += "]},\"unhealthy_mirrors\":[";
+    for (std::size_t i = 0; i < in.unhealthy_mirrors.size(); ++i)
+        s += (i ? "," : "") + json_string(in.unhealthy_mirrors[i]);
+    s += "],\"rules\":[";
     for (std::size_t i = 0; i < in.trace.size(); ++i) {
         const auto& t = in.trace[i];
         s += (i ? "," : "");

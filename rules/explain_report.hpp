@@ -24,6 +24,9 @@ struct explain_input {
     std::string redirect_target; // redirect: full Location
     std::string notice_language; // notice/block: the language that would be served
     std::string notice_version;  // notice/block: version (hash prefix), if known
+    /// The mirrors decide() was told are failing health checks (explain --unhealthy-mirror);
+    /// shown so a reader's mirror can be traced to the health state it was decided with.
+    std::vector<std::string> unhealthy_mirrors;
 };
 
 /// Human-readable, several lines, ends with a newline.
