@@ -1,7 +1,10 @@
 // Split invariance: the injector's output for the page fed in pieces equals its output for
-// the page in one piece, the fragment is inserted exactly once, and held bytes stay bounded.
-// Input: byte 0 = position and max_held, byte 1 = number of cuts, then 2 bytes per cut, then
-// the page.
+// the page in one piece, the fragment is inserted exactly once, and held bytes stay bounded;
+// with meta CSP amendment on, the meta CSP counts are split-invariant too, and a page whose
+// meta tags were not amended comes out as without it.
+// Input: byte 0 = position and max_held, byte 1 = number of cuts (low 4 bits), meta CSP on
+// (0x10), a nonce on our <style> (0x20), max_tag 64 instead of max_held (0x40); then 2 bytes
+// per cut, then the page.
 #include "proxy/html/injector.hpp"
 
 #include <algorithm>
@@ -13,22 +16,49 @@
 namespace {
 
 constexpr std::string_view frag = "\x01<div id=n>N</div>\x01";
+constexpr std::string_view hash = "'sha256-FuZz='";
 
-std::string run(std::string_view page, const std::vector<std::size_t>& cuts,
-                geogate::html::position where, std::size_t max_held) {
-    geogate::html::injector inj{std::string(frag), where, max_held};
+struct config {
+    geogate::html::position where;
+    std::size_t max_held;
+    bool meta = false;
+    std::string nonce;
+    std::size_t max_tag = 0;
+};
+
+struct result {
     std::string text;
+    geogate::html::meta_csp_counts meta;
+};
+
+bool same(const geogate::html::meta_csp_counts& a, const geogate::html::meta_csp_counts& b) {
+    return a.amended == b.amended && a.unchanged == b.unchanged &&
+           a.undecodable == b.undecodable && a.too_long == b.too_long;
+}
+
+std::size_t occurrences(std::string_view s, std::string_view what) {
+    std::size_t n = 0;
+    for (auto p = s.find(what); p != std::string_view::npos; p = s.find(what, p + 1))
+        ++n;
+    return n;
+}
+
+result run(std::string_view page, const std::vector<std::size_t>& cuts, const config& c) {
+    geogate::html::injector inj{std::string(frag), c.where, c.max_held};
+    if (c.meta)
+        inj.amend_meta_csp(std::string(hash), c.nonce, c.max_tag);
+    result r;
     std::vector<std::string_view> out;
     std::size_t from = 0;
     auto take = [&] {
         for (auto v : out)
-            text.append(v);
+            r.text.append(v);
         out.clear();
     };
     for (std::size_t cut : cuts) {
         inj.feed(page.substr(from, cut - from), out);
         take();
-        if (inj.held() > std::max<std::size_t>(max_held, 64))
+        if (inj.held() > std::max<std::size_t>(c.max_held, 64))
             std::abort();
         from = cut;
     }
@@ -38,7 +68,24 @@ std::string run(std::string_view page, const std::vector<std::size_t>& cuts,
     take();
     if (!inj.inserted())
         std::abort();
-    return text;
+    r.meta = inj.meta_csp();
+    return r;
+}
+
+// apart from the fragment the page is byte-identical
+void check_only_fragment_added(std::string_view page, const std::string& whole) {
+    if (whole.size() != page.size() + frag.size())
+        std::abort();
+    const auto at = whole.find(frag);
+    std::string back;
+    bool ok = false;
+    for (auto p = at; p != std::string::npos; p = whole.find(frag, p + 1)) {
+        back = whole;
+        back.erase(p, frag.size());
+        ok = ok || back == page;
+    }
+    if (!ok)
+        std::abort();
 }
 
 } // namespace
@@ -46,9 +93,14 @@ std::string run(std::string_view page, const std::vector<std::size_t>& cuts,
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 2)
         return 0;
-    const auto where =
+    config c;
+    c.where =
         (data[0] & 1) ? geogate::html::position::body_end : geogate::html::position::body_start;
-    const std::size_t max_held = 64 + (data[0] >> 1);
+    c.max_held = 64 + (data[0] >> 1);
+    c.meta = (data[1] & 0x10) != 0;
+    if (data[1] & 0x20)
+        c.nonce = "n0nce";
+    c.max_tag = (data[1] & 0x40) ? 64 : c.max_held;
     std::size_t ncuts = data[1] % 16;
     std::size_t pos = 2;
     std::vector<std::uint16_t> raw;
@@ -62,26 +114,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         cuts.push_back(page.empty() ? 0 : r % (page.size() + 1));
     std::sort(cuts.begin(), cuts.end());
 
-    const std::string whole = run(page, {}, where, max_held);
-    if (run(page, cuts, where, max_held) != whole)
+    const result whole = run(page, {}, c);
+    const result split = run(page, cuts, c);
+    if (split.text != whole.text || !same(split.meta, whole.meta))
         std::abort();
     std::vector<std::size_t> ones;
     for (std::size_t k = 1; k < page.size() && page.size() < 512; ++k)
         ones.push_back(k);
-    if (run(page, ones, where, max_held) != whole)
+    const result bytewise = run(page, ones, c);
+    if (bytewise.text != whole.text || !same(bytewise.meta, whole.meta))
         std::abort();
-    // apart from the fragment the page is byte-identical
-    if (whole.size() != page.size() + frag.size())
-        std::abort();
-    const auto at = whole.find(frag);
-    std::string back;
-    bool ok = false;
-    for (auto p = at; p != std::string::npos; p = whole.find(frag, p + 1)) {
-        back = whole;
-        back.erase(p, frag.size());
-        ok = ok || back == page;
+
+    if (!c.meta) {
+        check_only_fragment_added(page, whole.text);
+        return 0;
     }
-    if (!ok)
+    // Meta CSP on: without amended tags the output is the one without amendment; with them,
+    // each amended tag carries our hash once more.
+    config off = c;
+    off.meta = false;
+    const result plain = run(page, {}, off);
+    check_only_fragment_added(page, plain.text);
+    if (whole.meta.amended == 0) {
+        if (whole.text != plain.text)
+            std::abort();
+    } else if (occurrences(whole.text, hash) < occurrences(page, hash) + whole.meta.amended) {
         std::abort();
+    }
     return 0;
 }
