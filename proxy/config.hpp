@@ -4,9 +4,10 @@
 // "1m"; sizes are integers (bytes) or strings "64KiB", "8MiB".
 //
 // TOML names: a table per struct below, named after the member ([listen], [tls], [origin],
-// [client_ip], [geoip], [notices], [limits], [cache], [log], [reload]); keys are exactly the
-// member names. Exceptions: [rules] files = [...] fills rule_files; [[tls.certificates]] entries;
-// `threads` is a top-level key; fields marked "derived" are not keys.
+// [client_ip], [geoip], [notices], [limits], [cache], [log], [reload], [mirror_health]); keys are
+// exactly the member names. Exceptions: [rules] files = [...] fills rule_files;
+// [[tls.certificates]] entries; [mirror_health] expect_status = [min, max] fills
+// expect_status_min/max; `threads` is a top-level key; fields marked "derived" are not keys.
 //
 // On start, `geogate serve` writes one JSON event line per bound listener to the event log
 // (stderr by default), e.g. {"time":"...","level":"info","event":"listening","listener":"http",
@@ -96,6 +97,20 @@ struct reload_config {
     std::chrono::milliseconds watch_interval{2000};
 };
 
+/// [mirror_health]: geogate probes each mirror of the rules itself (proxy/mirror_health.hpp)
+/// and skips the failing ones like mirrors marked down. Off by default.
+struct mirror_health_config {
+    bool enabled = false;
+    std::chrono::milliseconds interval{10000}; // one probe per mirror per interval, at most
+    std::chrono::milliseconds timeout{3000};   // whole probe: resolve, connect, TLS, response head
+    std::string path = "/";                    // GET this path (and query) on every mirror
+    unsigned unhealthy_after = 3;              // consecutive failures before a mirror is skipped
+    unsigned healthy_after = 2;                // consecutive successes before it is used again
+    unsigned expect_status_min = 200;          // expect_status = [200, 399]: a healthy answer
+    unsigned expect_status_max = 399;
+    std::string ca_file; // extra PEM CA certificates, trusted besides the system store; absolute
+};
+
 struct config {
     std::filesystem::path file;     // the config file itself
     std::filesystem::path base_dir; // relative paths in the config are relative to this
@@ -110,6 +125,7 @@ struct config {
     cache_config cache;
     log_config log;
     reload_config reload;
+    mirror_health_config mirror_health;
     unsigned threads = 0; // 0 = hardware concurrency
 };
 

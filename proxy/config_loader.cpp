@@ -167,6 +167,8 @@ public:
             log(*t);
         if (auto t = top.table("reload"))
             reload(*t);
+        if (auto t = top.table("mirror_health"))
+            mirror_health(*t);
         top.finish();
         if (!c_.listen.https.empty() && !c_.tls) {
             const node* at = https_node_ ? https_node_ : &root;
@@ -405,6 +407,55 @@ private:
         if (auto b = r.boolean("watch_files"))
             c_.reload.watch_files = *b;
         duration(r, "watch_interval", c_.reload.watch_interval);
+        r.finish();
+    }
+
+    void mirror_health(const node& t) {
+        reader r(t, file(), "[mirror_health]", out_);
+        auto& h = c_.mirror_health;
+        if (auto b = r.boolean("enabled"))
+            h.enabled = *b;
+        duration(r, "interval", h.interval);
+        if (r.has("interval") && h.interval < std::chrono::milliseconds(100))
+            r.error(*r.get("interval"), "expected an interval of at least \"100ms\" for "
+                                        "mirror_health.interval");
+        duration(r, "timeout", h.timeout);
+        if (auto p = r.string("path")) {
+            bool ok = !p->empty() && p->front() == '/' &&
+                      std::all_of(p->begin(), p->end(),
+                                  [](unsigned char c) { return c > 0x20 && c < 0x7f && c != '#'; });
+            if (!ok)
+                r.error(*r.get("path"), "expected an absolute path like \"/\" or \"/health?x=1\" "
+                                        "(printable ASCII, no spaces or '#') for "
+                                        "mirror_health.path, found \"" +
+                                            *p + "\"");
+            else
+                h.path = *p;
+        }
+        if (auto n = r.integer("unhealthy_after", 1, 100))
+            h.unhealthy_after = static_cast<unsigned>(*n);
+        if (auto n = r.integer("healthy_after", 1, 100))
+            h.healthy_after = static_cast<unsigned>(*n);
+        if (const node* e = r.array("expect_status")) {
+            auto status = [](const node& n) {
+                return n.type == node::kind::integer && n.integer >= 100 && n.integer <= 599;
+            };
+            if (e->children.size() != 2 || !status(e->children[0]) || !status(e->children[1]) ||
+                e->children[0].integer > e->children[1].integer)
+                r.error(*e, "expected expect_status = [lowest, highest], two HTTP statuses from "
+                            "100 to 599 in order, e.g. [200, 399]");
+            else {
+                h.expect_status_min = static_cast<unsigned>(e->children[0].integer);
+                h.expect_status_max = static_cast<unsigned>(e->children[1].integer);
+            }
+        }
+        if (auto f = r.string("ca_file")) {
+            h.ca_file = resolve(*f);
+            std::error_code ec;
+            if (!f->empty() && !std::filesystem::is_regular_file(h.ca_file, ec))
+                r.error(*r.get("ca_file"),
+                        "mirror_health.ca_file \"" + h.ca_file + "\" is not a readable file");
+        }
         r.finish();
     }
 

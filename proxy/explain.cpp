@@ -7,6 +7,7 @@
 #include "proxy/request_target.hpp"
 #include "rules/decide.hpp"
 #include "rules/notices/notice_catalog.hpp"
+#include "rules/rule_loader.hpp"
 
 namespace geogate {
 
@@ -23,6 +24,18 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
         error = "--url: expected /path or http(s)://host/path, got: " + req.url;
         return false;
     }
+    std::vector<std::string> unhealthy;
+    for (const auto& u : req.unhealthy_mirrors) {
+        std::string why;
+        auto m = rules::parse_mirror_url(u, why);
+        if (!m) {
+            error = "--unhealthy-mirror: " + why;
+            return false;
+        }
+        unhealthy.push_back(m->base);
+    }
+    const rules::unhealthy_mirrors health(std::move(unhealthy));
+    out.unhealthy_mirrors = health.bases();
     auto target = split_request_target(req.url);
     std::string host_header, user_agent, accept_language;
     std::vector<std::string_view> values;
@@ -59,7 +72,7 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     view.path = out.path;
     view.user_agent = user_agent;
     view.client_key = client_key_of(client); // the mirror shown is the one this reader gets
-    out.result = rules::decide(view, out.where, *snap.rules, &out.trace);
+    out.result = rules::decide(view, out.where, *snap.rules, &health, &out.trace);
     if (out.result.act == rules::action::redirect && out.result.target)
         out.redirect_target = build_redirect_location(out.result.target->base, target.path,
                                                       target.query, target.has_query);

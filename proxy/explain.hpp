@@ -16,6 +16,9 @@ struct explain_request {
     std::string url; // "/path?q", or absolute "https://host/path"
     std::string method = "GET";
     std::vector<std::pair<std::string, std::string>> headers; // name, value
+    /// Mirror URLs to treat as failing health checks (explain has no prober of its own: this
+    /// answers "where do these readers go while mirror X is failing?").
+    std::vector<std::string> unhealthy_mirrors;
 };
 
 /// Fills the report; false with `error` set when the input itself is unusable.

@@ -23,7 +23,7 @@ constexpr const char* usage_text =
     "  geogate serve   --config FILE\n"
     "  geogate check   --config FILE\n"
     "  geogate explain --config FILE --ip IP --url URL [--method M] [--header 'Name: value']... "
-    "[--json]\n"
+    "[--unhealthy-mirror URL]... [--json]\n"
     "  geogate lookup  (--config FILE | --db FILE [--db FILE]...) [--json] IP...\n"
     "  geogate notices review  --config FILE --out review.html\n"
     "  geogate notices approve --config FILE --notice ID [--lang L] --by NAME\n"
@@ -158,6 +158,7 @@ int cmd_explain(const args& a) {
             value.erase(0, 1);
         req.headers.emplace_back(h.substr(0, colon), value);
     }
+    req.unhealthy_mirrors = a.all("unhealthy-mirror");
     rules::explain_input report;
     std::string error;
     if (!run_explain(*snap, req, report, error))

@@ -1,5 +1,6 @@
 #include "proxy/metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace geogate {
@@ -123,6 +124,25 @@ void metrics::upstream_error(std::string_view kind) {
     ++upstream_errors_[std::string(kind)];
 }
 
+void metrics::mirror_probe(std::string_view mirror, std::string_view result) {
+    std::lock_guard lock(mutex_);
+    ++mirror_probes_[{std::string(mirror), std::string(result)}];
+}
+
+void metrics::mirror_up(std::string_view mirror, bool up) {
+    std::lock_guard lock(mutex_);
+    mirror_up_[std::string(mirror)] = up;
+}
+
+void metrics::mirrors_probed(const std::vector<std::string>& mirrors) {
+    auto probed = [&](const std::string& m) {
+        return std::find(mirrors.begin(), mirrors.end(), m) != mirrors.end();
+    };
+    std::lock_guard lock(mutex_);
+    std::erase_if(mirror_up_, [&](const auto& e) { return !probed(e.first); });
+    std::erase_if(mirror_probes_, [&](const auto& e) { return !probed(e.first.first); });
+}
+
 std::string metrics::render() const {
     std::string out;
     out.reserve(4096);
@@ -147,6 +167,16 @@ std::string metrics::render() const {
         header(out, "geogate_redirects_total", "counter", "Mirror redirects by mirror.");
         for (const auto& [k, v] : redirects_)
             line(out, "geogate_redirects_total", label("mirror", k), v);
+        header(out, "geogate_mirror_up", "gauge",
+               "Mirror health checks: 1 = the mirror is used, 0 = it failed its checks and is "
+               "skipped (only while [mirror_health] is enabled).");
+        for (const auto& [k, v] : mirror_up_)
+            line(out, "geogate_mirror_up", label("mirror", k), v ? 1 : 0);
+        header(out, "geogate_mirror_probes_total", "counter",
+               "Mirror health probes by mirror and result.");
+        for (const auto& [k, v] : mirror_probes_)
+            line(out, "geogate_mirror_probes_total",
+                 label("mirror", k.first) + "," + label("result", k.second), v);
         header(out, "geogate_upstream_errors_total", "counter", "Origin failures by kind.");
         for (const auto& [k, v] : upstream_errors_)
             line(out, "geogate_upstream_errors_total", label("kind", k), v);

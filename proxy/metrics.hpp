@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 namespace geogate {
 
@@ -47,6 +48,12 @@ public:
         (ok ? geo_swaps_ok_ : geo_swaps_failed_).fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// Mirror health checks (proxy/mirror_health.hpp): one probe's result ("ok", "bad_status",
+    /// "timeout", ...), a mirror's state, and the mirrors still probed (the others' series go).
+    void mirror_probe(std::string_view mirror, std::string_view result);
+    void mirror_up(std::string_view mirror, bool up);
+    void mirrors_probed(const std::vector<std::string>& mirrors);
+
     /// Gauges read at scrape time (active connections, database build epochs...) are appended
     /// by the admin endpoint; this renders the counters and histograms.
     std::string render() const;
@@ -56,8 +63,10 @@ private:
     std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>
         requests_; // decision, rule, class
     std::map<std::string, std::uint64_t> requests_by_country_;
-    std::map<std::pair<std::string, std::string>, std::uint64_t> notices_; // id, version
-    std::map<std::string, std::uint64_t> redirects_;                       // mirror
+    std::map<std::pair<std::string, std::string>, std::uint64_t> notices_;       // id, version
+    std::map<std::string, std::uint64_t> redirects_;                             // mirror
+    std::map<std::string, bool> mirror_up_;                                      // health checks
+    std::map<std::pair<std::string, std::string>, std::uint64_t> mirror_probes_; // mirror, result
     std::map<std::string, std::uint64_t> upstream_errors_;
     std::map<unsigned, std::uint64_t> rejected_;
     histogram upstream_latency_;

@@ -258,6 +258,8 @@ int server::run() {
             on_signal(s);
     });
     reloader_->start();
+    prober_ = std::make_unique<mirror_prober>(state_.snapshots, state_.mirror_health, stats_);
+    prober_->start();
     for (auto& w : workers_) {
         w->thread = std::thread([wp = w.get()] {
             auto guard = net::make_work_guard(wp->ioc);
@@ -265,6 +267,7 @@ int server::run() {
         });
     }
     control_.run();
+    prober_.reset(); // stops probing and joins its thread
     for (auto& w : workers_) {
         w->ioc.stop();
         if (w->thread.joinable())

@@ -41,6 +41,8 @@ private:
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
     std::unique_ptr<admin_server> admin_;
     std::unique_ptr<reloader> reloader_;
+    // [mirror_health] probes, on a thread of their own.
+    std::unique_ptr<mirror_prober> prober_;
     std::shared_ptr<ssl::context> server_tls_; // replaced on reload; sessions keep theirs
     std::mutex tls_mutex_;
     std::size_t next_worker_ = 0;

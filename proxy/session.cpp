@@ -282,7 +282,8 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     view.path = rule_path;
     view.user_agent = req[http::field::user_agent];
     view.client_key = client_key_of(rec.client);
-    auto d = rules::decide(view, rec.where, *snap->rules);
+    const auto unhealthy = worker_.shared.mirror_health.current(); // null: none failing
+    auto d = rules::decide(view, rec.where, *snap->rules, unhealthy.get());
     rec.decision = d.act;
     if (d.matched)
         rec.rule = d.matched->name;

@@ -3,6 +3,7 @@
 // Each worker runs its own single-threaded io_context: a connection lives on one thread from
 // accept to close, which gives every connection the serialisation a strand would, with no
 // locking on the hot path (upstream pool, session registry are per worker).
+#include "proxy/mirror_health.hpp"
 #include "proxy/net.hpp"
 #include "proxy/snapshot.hpp"
 #include "proxy/upstream_pool.hpp"
@@ -26,6 +27,8 @@ struct server_state {
     std::atomic<bool> draining{false};
     std::atomic<std::size_t> connections{0};
     ssl::context upstream_tls{ssl::context::tls_client};
+    // Mirrors failing health checks (proxy/mirror_health.hpp), passed to decide().
+    mirror_health_store mirror_health;
     metrics* stats = nullptr;     // never null while serving
     access_log* access = nullptr; // may be null (no access log)
     /// /preview: the admin listener asks the http listener for a page as a reader in a region
