@@ -77,6 +77,9 @@ private:
                 fragment.replace(pos, 7, "<style nonce=\"" + nonce_ + "\">");
         }
         injector_.emplace(std::move(fragment), where_);
+        // A policy in <meta http-equiv="Content-Security-Policy"> is enforced too: amended the
+        // same way, given the nonce (if any) our <style> now carries.
+        injector_->amend_meta_csp(text_.style_hash, nonce_);
     }
 
     bool push(std::string_view plain, std::vector<std::string_view>& out, bool last) {
@@ -102,6 +105,9 @@ private:
             injector_->finish(views_);
             rec_.injected = injector_->inserted();
             rec_.injector_fallback = injector_->used_fallback();
+            const auto& meta = injector_->meta_csp();
+            rec_.meta_csp_amended = meta.amended;
+            rec_.meta_csp_untouched = meta.too_long + meta.undecodable;
         }
         if (out_coding_ == html::coding::identity) {
             out.insert(out.end(), views_.begin(), views_.end());

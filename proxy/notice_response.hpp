@@ -12,7 +12,9 @@
 // charset), re-encoded to the reader's coding; Content-Length goes (chunked); a strong or weak
 // ETag becomes a variant ETag per notice version; Accept-Ranges, Content-MD5, Digest,
 // Content-Digest and Repr-Digest go; the CSP is amended only by our style's hash or the
-// page's nonce (proxy/html/csp.hpp). A coding geogate cannot decode passes untouched and is
+// page's nonce (proxy/html/csp.hpp), in the headers and in the <meta http-equiv=
+// "Content-Security-Policy"> tags before the notice (proxy/html/meta_csp.hpp; tags the injector
+// leaves untouched are counted). A coding geogate cannot decode passes untouched and is
 // counted.
 #include "proxy/body_transform.hpp"
 #include "proxy/header_policy.hpp"

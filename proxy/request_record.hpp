@@ -39,6 +39,11 @@ struct request_record {
     bool local = false;             // answered by geogate (redirect, block, error)
     bool region_dependent =
         false; // another region could get a different response: not shared-cacheable
+    // <meta http-equiv="Content-Security-Policy"> tags before the notice that got our style's
+    // hash, and <meta> tags left as they were (longer than the injector's bound, or a policy
+    // with a character reference it does not resolve exactly).
+    std::uint32_t meta_csp_amended = 0;
+    std::uint32_t meta_csp_untouched = 0;
 };
 
 } // namespace geogate
