@@ -94,6 +94,8 @@ void metrics::record(const request_record& rec) {
         injector_fallbacks_.fetch_add(1, std::memory_order_relaxed);
     if (rec.undecodable)
         undecodable_.fetch_add(1, std::memory_order_relaxed);
+    meta_csp_amended_.fetch_add(rec.meta_csp_amended, std::memory_order_relaxed);
+    meta_csp_untouched_.fetch_add(rec.meta_csp_untouched, std::memory_order_relaxed);
     if (rec.aborted)
         aborted_.fetch_add(1, std::memory_order_relaxed);
     auto elapsed =
@@ -201,6 +203,13 @@ std::string metrics::render() const {
     counter("geogate_undecodable_responses_total",
             "Notice decisions whose content coding could not be decoded (passed untouched).",
             undecodable_);
+    counter("geogate_meta_csp_amended_total",
+            "<meta http-equiv=Content-Security-Policy> tags given the notice style's hash.",
+            meta_csp_amended_);
+    counter("geogate_meta_csp_untouched_total",
+            "<meta> tags before the notice passed untouched: longer than the bound, or a "
+            "policy with a character reference not resolved exactly.",
+            meta_csp_untouched_);
     counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.",
             aborted_);
     counter("geogate_tls_handshake_failures_total", "Failed TLS handshakes.", tls_failures_);
