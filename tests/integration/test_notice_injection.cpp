@@ -4,8 +4,16 @@
 #include "tests/origin/digest.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <chrono>
+#include <map>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace geogate::it;
 
@@ -107,6 +115,114 @@ std::string style_hash_source(const std::string& body) {
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
         raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
     return "'sha256-" + base64(raw) + "'";
+}
+
+// An origin that answers each path with a fixed response written in pieces, a pause between
+// them, so that geogate reads the body in the chunks the test chose (the test origin cannot
+// serve a page that is not one of its fixtures). One connection at a time, Connection: close.
+class scripted_origin {
+public:
+    struct reply {
+        std::string head; // status line and headers, without the blank line
+        std::vector<std::string> pieces;
+    };
+
+    explicit scripted_origin(std::map<std::string, reply> routes) : routes_(std::move(routes)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+            ::listen(fd_, 16) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            return;
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~scripted_origin() {
+        stop_ = true;
+        if (fd_ >= 0)
+            ::shutdown(fd_, SHUT_RDWR); // wakes accept()
+        if (thread_.joinable())
+            thread_.join();
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    scripted_origin(const scripted_origin&) = delete;
+    scripted_origin& operator=(const scripted_origin&) = delete;
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    void serve() {
+        while (!stop_) {
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0)
+                return;
+            timeval tv{5, 0};
+            ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            std::string req;
+            char buf[4096];
+            while (req.find("\r\n\r\n") == std::string::npos) {
+                const auto n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0)
+                    break;
+                req.append(buf, static_cast<std::size_t>(n));
+            }
+            const auto sp = req.find(' ');
+            const auto sp2 = req.find(' ', sp + 1);
+            const std::string path = sp == std::string::npos || sp2 == std::string::npos
+                                         ? ""
+                                         : req.substr(sp + 1, sp2 - sp - 1);
+            const auto it = routes_.find(path);
+            if (it == routes_.end()) {
+                send_all(
+                    c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            } else {
+                std::size_t total = 0;
+                for (const auto& piece : it->second.pieces)
+                    total += piece.size();
+                send_all(c, it->second.head + "\r\nContent-Length: " + std::to_string(total) +
+                                "\r\nConnection: close\r\n\r\n");
+                for (const auto& piece : it->second.pieces) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+                    send_all(c, piece);
+                }
+            }
+            ::close(c);
+        }
+    }
+    static void send_all(int c, std::string_view data) {
+        while (!data.empty()) {
+            const auto n = ::send(c, data.data(), data.size(), MSG_NOSIGNAL);
+            if (n <= 0)
+                return;
+            data.remove_prefix(static_cast<std::size_t>(n));
+        }
+    }
+
+    std::map<std::string, reply> routes_;
+    int fd_ = -1;
+    unsigned short port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// `text` cut at each of `marks` (substrings, in order: the cut goes in their middle).
+std::vector<std::string> cut_in_middle_of(const std::string& text,
+                                          const std::vector<std::string>& marks) {
+    std::vector<std::string> out;
+    std::size_t from = 0;
+    for (const auto& m : marks) {
+        const auto at = text.find(m, from);
+        REQUIRE(at != std::string::npos);
+        const auto cut = at + m.size() / 2;
+        out.push_back(text.substr(from, cut - from));
+        from = cut;
+    }
+    out.push_back(text.substr(from));
+    return out;
 }
 
 } // namespace
@@ -308,6 +424,88 @@ TEST_CASE("CSP: style-src 'self' gains the notice's hash, a nonce is reused, 'un
         REQUIRE(res.status == 200);
         REQUIRE_FALSE(fragment_of(res.body).empty());
         CHECK(res.header("Content-Security-Policy") == policy);
+    }
+}
+
+TEST_CASE("CSP in <meta http-equiv>: each enforced policy before the notice gains the hash, "
+          "streamed in pieces, plain or gzip; the rest of the page is untouched",
+          "[notice][csp][meta]") {
+    // A: double quotes, default-src only. B: upper case, single quotes, &#39; references.
+    const std::string meta_a =
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src *\">";
+    const std::string meta_b = "<META CONTENT='style-src &#39;self&#39; https://cdn.example' "
+                               "HTTP-EQUIV=content-security-policy>";
+    // Left alone: report-only, a comment, <noscript> (scripting on), and a meta in the body.
+    const std::string untouched_head =
+        "<meta http-equiv=\"Content-Security-Policy-Report-Only\" content=\"style-src 'none'\">\n"
+        "<!-- <meta http-equiv=\"Content-Security-Policy\" content=\"style-src 'none'\"> -->\n"
+        "<noscript><meta http-equiv=\"Content-Security-Policy\" content=\"style-src "
+        "'none'\"></noscript>\n";
+    const std::string body_meta =
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"style-src 'none'\">";
+    const std::string page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n" + meta_a +
+                             "\n" + meta_b + "\n" + untouched_head +
+                             "<title>Meta CSP</title></head>\n<body class=\"page\">\n<p>News "
+                             "\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xbe\xd1\x81\xd1\x82\xd0\xb8.</p>\n" +
+                             body_meta + "\n</body></html>\n";
+    // The body arrives cut inside A's value, inside B's tag name and inside its value.
+    const auto pieces = cut_in_middle_of(page, {"'self'; img", "<META", "&#39;self&#39;"});
+    const std::string gz = geogate::test::gzip_compress(page);
+    const std::string html = "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8";
+    const std::string nonce_policy = "default-src 'self'; style-src 'self' 'nonce-r4nd0m'";
+    scripted_origin origin({
+        {"/meta", {html, pieces}},
+        {"/meta-gzip",
+         {html + "\r\nContent-Encoding: gzip",
+          {gz.substr(0, gz.size() / 3), gz.substr(gz.size() / 3, gz.size() / 3),
+           gz.substr(2 * (gz.size() / 3))}}},
+        {"/meta-nonce", {html + "\r\nContent-Security-Policy: " + nonce_policy, pieces}},
+    });
+    geo_stack s(rules, [&](toml_config& c) { c.set_string("origin", "url", origin.url()); });
+    REQUIRE(s.proxy->started());
+
+    auto expected = [&](const std::string& hash) {
+        std::string e = page;
+        const std::string a = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+                              "'self'; img-src *; style-src 'self' " +
+                              hash + "\">";
+        const std::string b = "<META CONTENT=\"style-src 'self' https://cdn.example " + hash +
+                              "\" HTTP-EQUIV=content-security-policy>";
+        e.replace(e.find(meta_a), meta_a.size(), a);
+        e.replace(e.find(meta_b), meta_b.size(), b);
+        return e;
+    };
+    for (const std::string path : {"/meta", "/meta-gzip"}) {
+        INFO(path);
+        const auto res = round_trip(s.port(), reader_get(path, reader::ru_moscow));
+        REQUIRE(res.status == 200);
+        REQUIRE(res.complete);
+        REQUIRE_FALSE(fragment_of(res.body).empty());
+        const std::string hash = style_hash_source(res.body);
+        CHECK(without_fragment(res.body) == expected(hash));
+        CHECK_FALSE(res.has("Content-Security-Policy"));
+        // the notice right after <body ...>, after both policies
+        CHECK(res.body.find(fragment_of(res.body)) ==
+              res.body.find("<body class=\"page\">") + std::string("<body class=\"page\">").size());
+        CHECK(occurrences(res.body, hash) == 2);
+        CHECK(res.body.find("unsafe-inline") == std::string::npos);
+    }
+    // counted: two tags amended on each of the two pages
+    CHECK(eventually([&] {
+        return metric_value(admin_get(s.admin_port(), "/metrics").body,
+                            "geogate_meta_csp_amended_total") == 4;
+    }));
+    SECTION("the header's nonce goes on our <style>; the meta policies still get the hash") {
+        const auto res = round_trip(s.port(), reader_get("/meta-nonce", reader::ru_moscow));
+        REQUIRE(res.status == 200);
+        CHECK(res.header("Content-Security-Policy") == nonce_policy);
+        CHECK(fragment_of(res.body).find("<style nonce=\"r4nd0m\">") != std::string::npos);
+        CHECK(without_fragment(res.body) == expected(style_hash_source(res.body)));
+    }
+    SECTION("a reader outside the rule's regions gets the page byte for byte") {
+        const auto res = round_trip(s.port(), reader_get("/meta", reader::us));
+        REQUIRE(res.status == 200);
+        CHECK(res.body == page);
     }
 }
 
