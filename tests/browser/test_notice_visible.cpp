@@ -1,6 +1,7 @@
 // Browser tests: a reader in Russia (this machine's loopback is RU in the test database) opens
 // a news page through geogate in headless Chromium. The page has a strict
-// Content-Security-Policy (no inline style unless by hash or nonce). The tests check what the
+// Content-Security-Policy (no inline style unless by hash or nonce), in its header, in a
+// <meta http-equiv="Content-Security-Policy"> tag, or both. The tests check what the
 // reader actually gets: the notice rendered with its own style (not blocked by the policy, not
 // overridden by the page's CSS), with a real box inside the viewport, on top, its text readable
 // in the reader's language, no CSP violation reported, the page's own styles intact, and the
@@ -136,8 +137,11 @@ std::size_t dark_pixels(const gb::png_image& img, int x0, int y0, int w, int h) 
 
 // The reader's view of one page through geogate: the notice rendered and visible under the
 // page's policy. `expected_nonce` is the page's nonce when the notice's style must reuse it.
+// `meta_policy`: the page (also) delivers a policy in <meta http-equiv=
+// "Content-Security-Policy">, which must now name our hash.
 void check_notice_visible(reader_stack& s, const std::string& path, const std::string& shot,
-                          const std::string& expected_nonce, const std::string& masthead_bg) {
+                          const std::string& expected_nonce, const std::string& masthead_bg,
+                          bool meta_policy = false) {
     REQUIRE(s.pages.started());
     REQUIRE(s.proxy->started());
     INFO("geogate events:\n" << s.proxy->event_log());
@@ -151,9 +155,19 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
     const std::string csp = res.header("Content-Security-Policy");
     INFO("Content-Security-Policy sent to the reader: " << csp);
     CHECK(csp.find("'unsafe-inline'") == std::string::npos);
-    if (expected_nonce.empty())
+    if (expected_nonce.empty() && !meta_policy)
         CHECK(csp.find("'sha256-") != std::string::npos);
     REQUIRE(res.body.find("data-geogate-notice=\"undesirable-organization\"") != std::string::npos);
+    if (meta_policy) {
+        const auto m = res.body.find("http-equiv=\"Content-Security-Policy\"");
+        REQUIRE(m != std::string::npos);
+        const auto open = res.body.rfind('<', m);
+        const std::string tag = res.body.substr(open, res.body.find('>', m) + 1 - open);
+        INFO("meta policy sent to the reader: " << tag);
+        CHECK(tag.find("'sha256-") != std::string::npos);
+        CHECK(tag.find("unsafe-inline") == std::string::npos);
+        CHECK(res.body.find("data-geogate-notice=") > m); // the policy comes before the notice
+    }
 
     // What the browser built and computed.
     const auto dom = gb::run_chromium(s.url(path), {"--dump-dom"}, "ru-RU,ru");
@@ -254,6 +268,28 @@ TEST_CASE("a reader in Russia sees the notice on a page whose CSP has only defau
     check_notice_visible(s, "/news/default", "notice-default-src-only.png", "", "rgb(32, 32, 32)");
 }
 
+TEST_CASE("a reader in Russia sees the notice on a page whose CSP is only in a <meta> tag",
+          "[browser][csp][meta]") {
+    require_chromium();
+    reader_stack s;
+    // no Content-Security-Policy header at all: the policy (written with &#39; references) is
+    // in <meta http-equiv="Content-Security-Policy"> in <head>
+    s.pages.route("/news/meta", "article-meta-csp.html", {});
+    check_notice_visible(s, "/news/meta", "notice-meta-csp-hash.png", "", "rgb(32, 32, 32)", true);
+}
+
+TEST_CASE("a reader in Russia sees the notice on a page with a nonce in its CSP header and a "
+          "stricter policy in a <meta> tag",
+          "[browser][csp][meta]") {
+    require_chromium();
+    reader_stack s;
+    // Our <style> reuses the header's nonce; the meta policy does not list it: it gets the hash.
+    s.pages.route("/news/meta-nonce", "article-meta-csp.html",
+                  {{"Content-Security-Policy", nonce_csp}});
+    check_notice_visible(s, "/news/meta-nonce", "notice-meta-csp-header-nonce.png", page_nonce,
+                         "rgb(32, 32, 32)", true);
+}
+
 // The checks above can fail: the same probe, on pages served without geogate, sees no notice
 // at all, and sees a notice-like element whose inline style the policy blocked (transparent
 // background, a violation event, a console message).
@@ -274,6 +310,26 @@ TEST_CASE("the browser probe sees a missing notice and a style blocked by CSP",
     CHECK(p.str({"masthead", "background-color"}) == "rgb(32, 32, 32)");
 
     const auto blocked = gb::run_chromium(pages.url() + "/blocked", {"--dump-dom"}, "ru");
+    INFO("chromium log:\n" << blocked.err);
+    REQUIRE(blocked.exit_code == 0);
+    const auto b = parse_probe(blocked.out);
+    REQUIRE(b.found);
+    INFO("probe: " << boost::json::serialize(b.data));
+    CHECK(b.num({"notices"}) == 1);
+    CHECK(b.str({"style", "background-color"}) == "rgba(0, 0, 0, 0)");
+    CHECK(b.str({"violations"}) != "[]");
+    CHECK(logged_csp_violation(blocked.err));
+}
+
+// A policy delivered only in a meta tag is enforced by this browser: the same probe, on a page
+// served without geogate and without any CSP header, sees its notice-like inline style blocked.
+TEST_CASE("the browser probe sees a style blocked by a policy in a <meta> tag",
+          "[browser][control][meta]") {
+    require_chromium();
+    gb::page_server pages{GEOGATE_BROWSER_FIXTURES};
+    REQUIRE(pages.started());
+    pages.route("/blocked-meta", "inline-style-blocked-meta.html", {});
+    const auto blocked = gb::run_chromium(pages.url() + "/blocked-meta", {"--dump-dom"}, "ru");
     INFO("chromium log:\n" << blocked.err);
     REQUIRE(blocked.exit_code == 0);
     const auto b = parse_probe(blocked.out);
