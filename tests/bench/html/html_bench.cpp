@@ -1,5 +1,7 @@
-// Injector throughput on the bench article in 16 KiB chunks, and the gzip path
-// (decode + inject + encode). Run: build/tests/bench/html/geogate_bench_html
+// Injector throughput on the bench article in 16 KiB chunks, as the proxy runs it (meta CSP
+// amendment on), the same page with a <meta http-equiv="Content-Security-Policy"> in its head
+// (the tag rewritten), and the gzip path (decode + inject + encode).
+// Run: build/tests/bench/html/geogate_bench_html
 #include "proxy/html/content_coding.hpp"
 #include "proxy/html/injector.hpp"
 
@@ -30,14 +32,35 @@ const std::string& banner() {
     return b;
 }
 
-constexpr std::size_t chunk = 16 * 1024;
+// The bench article with a meta CSP right after its <meta charset>.
+const std::string& page_with_meta_csp() {
+    static const std::string p = [] {
+        std::string s = page();
+        const std::string charset = "<meta charset=\"utf-8\">";
+        const auto at = s.find(charset);
+        if (at != std::string::npos)
+            s.insert(at + charset.size(),
+                     "\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+                     "'self'; img-src 'self' https://images.example.org; style-src 'self' "
+                     "https://static.example.org; script-src 'self' 'nonce-abc123'; "
+                     "base-uri 'none'\">");
+        return s;
+    }();
+    return p;
+}
 
-void inject(benchmark::State& state, geogate::html::position where) {
-    const std::string_view p = page();
+constexpr std::size_t chunk = 16 * 1024;
+// What the proxy passes: the hash of the notice's <style> (any valid source will do here).
+const std::string style_hash = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='";
+
+void inject(benchmark::State& state, geogate::html::position where,
+            const std::string& text = page()) {
+    const std::string_view p = text;
     std::vector<std::string_view> out;
     std::size_t sent = 0;
     for (auto _ : state) {
         geogate::html::injector inj{banner(), where};
+        inj.amend_meta_csp(style_hash, "");
         for (std::size_t i = 0; i < p.size(); i += chunk) {
             out.clear();
             inj.feed(p.substr(i, chunk), out);
@@ -57,6 +80,12 @@ void BM_inject_body_start(benchmark::State& s) {
 void BM_inject_body_end(benchmark::State& s) {
     inject(s, geogate::html::position::body_end);
 }
+void BM_inject_body_start_meta_csp(benchmark::State& s) {
+    inject(s, geogate::html::position::body_start, page_with_meta_csp());
+}
+void BM_inject_body_end_meta_csp(benchmark::State& s) {
+    inject(s, geogate::html::position::body_end, page_with_meta_csp());
+}
 
 void BM_gzip_decode_inject_encode(benchmark::State& state) {
     using namespace geogate::html;
@@ -73,6 +102,7 @@ void BM_gzip_decode_inject_encode(benchmark::State& state) {
         body_decoder dec{coding::gzip};
         body_encoder enc{coding::gzip};
         injector inj{banner(), position::body_start};
+        inj.amend_meta_csp(style_hash, "");
         again.clear();
         for (std::size_t i = 0; i < z.size(); i += chunk) {
             std::string_view in = z.substr(i, chunk);
@@ -102,5 +132,7 @@ void BM_gzip_decode_inject_encode(benchmark::State& state) {
 
 BENCHMARK(BM_inject_body_start);
 BENCHMARK(BM_inject_body_end);
+BENCHMARK(BM_inject_body_start_meta_csp);
+BENCHMARK(BM_inject_body_end_meta_csp);
 BENCHMARK(BM_gzip_decode_inject_encode);
 BENCHMARK_MAIN();
