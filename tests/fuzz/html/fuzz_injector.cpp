@@ -32,8 +32,8 @@ struct result {
 };
 
 bool same(const geogate::html::meta_csp_counts& a, const geogate::html::meta_csp_counts& b) {
-    return a.amended == b.amended && a.unchanged == b.unchanged &&
-           a.undecodable == b.undecodable && a.too_long == b.too_long;
+    return a.amended == b.amended && a.unchanged == b.unchanged && a.undecodable == b.undecodable &&
+           a.too_long == b.too_long;
 }
 
 std::size_t occurrences(std::string_view s, std::string_view what) {
