@@ -1,5 +1,7 @@
 #include "geoip/client_address.hpp"
 
+#include "common/http_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -12,33 +14,6 @@ using boost::asio::ip::address_v4;
 using boost::asio::ip::address_v6;
 
 constexpr std::size_t max_node_length = 64; // "[v6]:port" is at most 47; longer is garbage
-
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 
 bool all_digits(std::string_view s) noexcept {
     return !s.empty() &&

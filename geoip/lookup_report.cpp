@@ -1,5 +1,7 @@
 #include "geoip/lookup_report.hpp"
 
+#include "common/json_escape.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -7,36 +9,7 @@ namespace geogate::geoip {
 namespace {
 
 void json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += ch;
-            }
-        }
-    }
-    out += '"';
+    out += json_quoted(s);
 }
 
 std::vector<std::string_view> anonymizer_words(const anonymizer_flags& f) {

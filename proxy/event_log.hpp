@@ -2,6 +2,8 @@
 // The event (error) log: one JSON object per line for start, listening, reload, database
 // swaps, upstream errors, shutdown. Thread-safe; a line is written with one write(2) so lines
 // from several threads never interleave. Not the access log (see access_log.hpp).
+#include "common/json_escape.hpp" // append_json_escaped, used with the event log
+
 #include <chrono>
 #include <initializer_list>
 #include <string>
@@ -31,8 +33,6 @@ public:
     }
 };
 
-/// Appends `s` to `out` as the inside of a JSON string (quotes not included).
-void append_json_escaped(std::string& out, std::string_view s);
 /// UTC time as RFC 3339 with milliseconds: "2026-11-28T15:09:17.123Z" (default: now).
 std::string
 utc_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());

@@ -40,10 +40,6 @@ std::string to_lower(std::string_view s) {
     return r;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return beast::iequals(a, b);
-}
-
 hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
     for (auto it = f.find(http::field::connection);
          it != f.end() && it->name() == http::field::connection; ++it) {

@@ -3,6 +3,7 @@
 // 7.6.1) and every field named in Connection are removed both ways before geogate adds its
 // own; forwarding headers are trusted only from trusted peers. The heads are written straight
 // into strings: one pass over the parsed fields, no intermediate field container.
+#include "common/http_text.hpp" // iequals, trim_ows: used with these helpers
 #include "proxy/net.hpp"
 
 #include <cstdint>
@@ -64,6 +65,5 @@ std::string build_client_response_head(const http::response_header<>& res,
 
 /// Lower-case ASCII copy.
 std::string to_lower(std::string_view s);
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 } // namespace geogate

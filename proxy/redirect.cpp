@@ -1,24 +1,14 @@
 #include "proxy/redirect.hpp"
 
+#include "common/http_text.hpp"
+
 #include <array>
 
 namespace geogate {
 namespace {
 
 // pchar = unreserved / pct-encoded / sub-delims / ":" / "@"  (RFC 3986 3.3); '/' separates.
-constexpr std::array<bool, 256> make_path_safe() {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[c] = true;
-    for (char c : std::string_view("-._~!$&'()*+,;=:@/"))
-        t[static_cast<unsigned char>(c)] = true;
-    return t;
-}
-constexpr auto path_safe = make_path_safe();
+constexpr auto path_safe = alnum_and("-._~!$&'()*+,;=:@/");
 
 bool is_hex(char c) noexcept {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

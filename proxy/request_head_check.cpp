@@ -1,24 +1,15 @@
 #include "proxy/request_head_check.hpp"
 
+#include "common/http_text.hpp"
+
 #include <array>
 #include <cctype>
 
 namespace geogate {
 namespace {
 
-constexpr std::array<bool, 256> make_tchar() {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[c] = true;
-    for (char c : std::string_view("!#$%&'*+-.^_`|~"))
-        t[static_cast<unsigned char>(c)] = true;
-    return t;
-}
-constexpr auto tchar = make_tchar();
+// tchar (RFC 9110 5.6.2)
+constexpr auto tchar = alnum_and("!#$%&'*+-.^_`|~");
 
 bool is_token(std::string_view s) noexcept {
     if (s.empty())
@@ -27,29 +18,6 @@ bool is_token(std::string_view s) noexcept {
         if (!tchar[c])
             return false;
     return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        unsigned char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    return v;
 }
 
 // #token (RFC 9110 5.6.1): tokens separated by commas and OWS; empty elements are tolerated.

@@ -83,7 +83,7 @@ void start_session(worker& w, any_stream stream, tcp::endpoint peer,
 
 awaitable<void> session::run() {
     try {
-        const auto snap = worker_.shared.snapshots.current();
+        const auto snap = worker_.snapshots.current();
         const auto& limits = snap->cfg->limits;
         if (stream_.is_tls()) {
             stream_.tcp().expires_after(limits.header_timeout);
@@ -122,7 +122,7 @@ awaitable<void> session::run() {
 }
 
 awaitable<session::head_result> session::read_request_head() {
-    snap_ = worker_.shared.snapshots.current();
+    snap_ = worker_.snapshots.current();
     const auto& snap = snap_;
     const auto& limits = snap->cfg->limits;
     std::size_t scan_from = 0;
@@ -213,7 +213,7 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     request_record rec;
     rec.start = std::chrono::steady_clock::now();
     rec.wall_start = std::chrono::system_clock::now();
-    snap_ = worker_.shared.snapshots.current();
+    snap_ = worker_.snapshots.current();
     const auto snap = snap_; // one snapshot for the whole request
     const config& cfg = *snap->cfg;
 
@@ -653,6 +653,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     for (;;) {
         bool done = finishing || (raw ? remaining == 0 : res.is_done());
         std::size_t got = 0;
+        const char* in_data = body_buf_.data(); // where this round's `got` bytes are
+        std::size_t consume_after = 0;          // of up.buffer, once this round is written
         if (!done) {
             error_code ec;
             up.stream.tcp().expires_after(cfg.origin.response_timeout);
@@ -660,10 +662,11 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
                 auto want =
                     static_cast<std::size_t>(std::min<std::uint64_t>(remaining, body_buf_.size()));
                 if (up.buffer.size()) {
-                    // Body bytes that arrived together with the response head.
+                    // Body bytes that arrived together with the response head: sent straight
+                    // from the parser's buffer (no copy), consumed once written.
                     got = std::min(want, up.buffer.size());
-                    std::memcpy(body_buf_.data(), up.buffer.data().data(), got);
-                    up.buffer.consume(got);
+                    in_data = static_cast<const char*>(up.buffer.data().data());
+                    consume_after = got;
                 } else {
                     auto [rec_ec, n] = co_await up.stream.async_read_some(
                         net::buffer(body_buf_.data(), want), use_nothrow);
@@ -710,7 +713,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
         pieces.clear();
         if (!head_sent)
             bufs.push_back(net::buffer(head_out));
-        std::string_view in(body_buf_.data(), got);
+        std::string_view in(in_data, got);
         if (transform) {
             // write() and finish() each invalidate the views of the call before: the last
             // piece of data goes out in its own write, finish() in the next round.
@@ -752,6 +755,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             }
             head_sent = true;
         }
+        up.buffer.consume(consume_after);
         if (done)
             break;
     }

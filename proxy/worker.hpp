@@ -40,12 +40,13 @@ struct server_state {
 
 struct worker {
     explicit worker(server_state& s)
-        : shared(s), ioc(1), pool(ioc.get_executor(), s.upstream_tls) {}
+        : shared(s), snapshots(s.snapshots), ioc(1), pool(ioc.get_executor(), s.upstream_tls) {}
 
     // Declaration order is destruction order reversed: the pool's sockets go before the
     // io_context, and the session registry outlives it (destroying the io_context destroys
     // pending session coroutines, whose destructors unregister themselves).
     server_state& shared;
+    snapshot_view snapshots; // this thread's view of shared.snapshots: use it per request
     std::unordered_set<session*> sessions; // touched only on this worker's thread
     net::io_context ioc;
     upstream_pool pool;

@@ -1,41 +1,10 @@
 #include "rules/explain_report.hpp"
 
+#include "common/json_escape.hpp"
+
 namespace geogate::rules {
 
 namespace {
-
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                static const char* hex = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    return out + "\"";
-}
 
 std::string where_of(const rule& r) {
     return r.file + ":" + std::to_string(r.where.line) + ":" + std::to_string(r.where.column);
@@ -121,12 +90,12 @@ std::string explain_text(const explain_input& in) {
 }
 
 std::string explain_json(const explain_input& in) {
-    std::string s = "{\"request\":{\"method\":" + json_string(in.method) +
-                    ",\"url\":" + json_string(in.url) + ",\"host\":" + json_string(in.host) +
-                    ",\"path\":" + json_string(in.path) + "}";
-    s += ",\"client\":{\"peer\":" + json_string(in.peer_address) + ",\"address\":" +
-         (in.client_address.empty() ? std::string("null") : json_string(in.client_address)) +
-         ",\"source\":" + json_string(in.address_source) + "}";
+    std::string s = "{\"request\":{\"method\":" + json_quoted(in.method) +
+                    ",\"url\":" + json_quoted(in.url) + ",\"host\":" + json_quoted(in.host) +
+                    ",\"path\":" + json_quoted(in.path) + "}";
+    s += ",\"client\":{\"peer\":" + json_quoted(in.peer_address) + ",\"address\":" +
+         (in.client_address.empty() ? std::string("null") : json_quoted(in.client_address)) +
+         ",\"source\":" + json_quoted(in.address_source) + "}";
     const auto& w = in.where;
     s += ",\"region\":{\"unknown\":";
     s += w.unknown() ? "true" : "false";
@@ -134,39 +103,39 @@ std::string explain_json(const explain_input& in) {
     s += w.has_address ? "true" : "false";
     s += ",\"found\":";
     s += w.found ? "true" : "false";
-    s += ",\"country\":" + (w.country.empty() ? std::string("null") : json_string(w.country));
+    s += ",\"country\":" + (w.country.empty() ? std::string("null") : json_quoted(w.country));
     s += ",\"subdivisions\":[";
     for (std::uint8_t i = 0; i < w.subdivision_count; ++i)
-        s += (i ? "," : "") + json_string(w.subdivisions[i]);
+        s += (i ? "," : "") + json_quoted(w.subdivisions[i]);
     s += "],\"anonymizer\":[";
     auto f = flags(w);
     for (std::size_t i = 0; i < f.size(); ++i)
-        s += (i ? "," : "") + json_string(f[i]);
+        s += (i ? "," : "") + json_quoted(f[i]);
     s += "]},\"unhealthy_mirrors\":[";
     for (std::size_t i = 0; i < in.unhealthy_mirrors.size(); ++i)
-        s += (i ? "," : "") + json_string(in.unhealthy_mirrors[i]);
+        s += (i ? "," : "") + json_quoted(in.unhealthy_mirrors[i]);
     s += "],\"rules\":[";
     for (std::size_t i = 0; i < in.trace.size(); ++i) {
         const auto& t = in.trace[i];
         s += (i ? "," : "");
-        s += "{\"name\":" + json_string(t.r->name) + ",\"at\":" + json_string(where_of(*t.r)) +
+        s += "{\"name\":" + json_quoted(t.r->name) + ",\"at\":" + json_quoted(where_of(*t.r)) +
              ",\"matched\":" + (t.matched ? "true" : "false") +
-             ",\"reason\":" + json_string(t.reason) + "}";
+             ",\"reason\":" + json_quoted(t.reason) + "}";
     }
-    s += "],\"decision\":{\"action\":" + json_string(to_string(in.result.act));
+    s += "],\"decision\":{\"action\":" + json_quoted(to_string(in.result.act));
     s += ",\"rule\":" +
-         (in.result.matched ? json_string(in.result.matched->name) : std::string("null"));
+         (in.result.matched ? json_quoted(in.result.matched->name) : std::string("null"));
     if (in.result.act == action::redirect && in.result.matched)
         s += ",\"status\":" + std::to_string(in.result.matched->status) +
-             ",\"location\":" + json_string(in.redirect_target);
+             ",\"location\":" + json_quoted(in.redirect_target);
     if ((in.result.act == action::notice || in.result.act == action::block) && in.result.matched) {
-        s += ",\"notice\":" + json_string(in.result.matched->notice);
+        s += ",\"notice\":" + json_quoted(in.result.matched->notice);
         s += ",\"language\":" +
-             (in.notice_language.empty() ? std::string("null") : json_string(in.notice_language));
+             (in.notice_language.empty() ? std::string("null") : json_quoted(in.notice_language));
         s += ",\"version\":" +
-             (in.notice_version.empty() ? std::string("null") : json_string(in.notice_version));
+             (in.notice_version.empty() ? std::string("null") : json_quoted(in.notice_version));
         if (in.result.act == action::notice)
-            s += ",\"position\":" + json_string(to_string(in.result.matched->position));
+            s += ",\"position\":" + json_quoted(to_string(in.result.matched->position));
         else
             s += ",\"status\":451";
     }

@@ -1,5 +1,7 @@
 #include "proxy/html/content_coding.hpp"
 
+#include "common/http_text.hpp"
+
 #include <algorithm>
 #include <brotli/decode.h>
 #include <brotli/encode.h>
@@ -7,54 +9,7 @@
 
 namespace geogate::html {
 
-namespace {
-
-constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = char(x | 0x20);
-        if (y >= 'A' && y <= 'Z')
-            y = char(y | 0x20);
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-// qvalue in thousandths; -1 when malformed
-int parse_q(std::string_view v) noexcept {
-    if (v.empty() || (v[0] != '0' && v[0] != '1'))
-        return -1;
-    int q = (v[0] - '0') * 1000;
-    if (v.size() == 1)
-        return q;
-    if (v[1] != '.' || v.size() > 5)
-        return -1;
-    int scale = 100;
-    for (std::size_t i = 2; i < v.size(); ++i, scale /= 10) {
-        if (v[i] < '0' || v[i] > '9')
-            return -1;
-        q += (v[i] - '0') * scale;
-    }
-    return q > 1000 ? -1 : q;
-}
-
-} // namespace
+namespace {} // namespace
 
 std::string_view to_string(coding c) noexcept {
     switch (c) {
@@ -77,7 +32,7 @@ coding parse_content_encoding(std::string_view header) noexcept {
     int count = 0;
     while (!header.empty()) {
         const auto comma = header.find(',');
-        const auto token = trim(header.substr(0, comma));
+        const auto token = trim_ows(header.substr(0, comma));
         header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
         if (token.empty() || iequals(token, "identity"))
             continue;
@@ -101,19 +56,19 @@ coding choose_response_encoding(std::string_view accept) noexcept {
         auto element = accept.substr(0, comma);
         accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
         const auto semi = element.find(';');
-        const auto name = trim(element.substr(0, semi));
+        const auto name = trim_ows(element.substr(0, semi));
         int q = 1000;
         if (semi != std::string_view::npos) {
             auto params = element.substr(semi + 1);
             while (!params.empty()) {
                 const auto s = params.find(';');
-                const auto p = trim(params.substr(0, s));
+                const auto p = trim_ows(params.substr(0, s));
                 params = s == std::string_view::npos ? std::string_view() : params.substr(s + 1);
                 if (p.empty() || (p[0] != 'q' && p[0] != 'Q'))
                     continue;
-                const auto rest = trim(p.substr(1));
+                const auto rest = trim_ows(p.substr(1));
                 if (!rest.empty() && rest.front() == '=')
-                    q = parse_q(trim(rest.substr(1)));
+                    q = parse_qvalue(trim_ows(rest.substr(1)));
             }
         }
         if (q < 0 || name.empty())

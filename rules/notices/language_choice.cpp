@@ -1,66 +1,25 @@
 #include "rules/notices/language_choice.hpp"
 
+#include "common/http_text.hpp"
 namespace geogate::notices {
 namespace {
 
-char lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
 bool is_alpha(char c) noexcept {
     return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 bool is_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool iequal(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
-// RFC 9110 qvalue: "0" ["." 0*3DIGIT] / "1" ["." 0*3"0"]; -1 when malformed.
-int parse_q(std::string_view v) noexcept {
-    if (v.empty() || (v[0] != '0' && v[0] != '1'))
-        return -1;
-    int q = (v[0] - '0') * 1000;
-    if (v.size() == 1)
-        return q;
-    if (v[1] != '.' || v.size() > 5)
-        return -1;
-    int scale = 100;
-    for (std::size_t i = 2; i < v.size(); ++i, scale /= 10) {
-        if (!is_digit(v[i]))
-            return -1;
-        q += (v[i] - '0') * scale;
-    }
-    return q > 1000 ? -1 : q;
-}
-
 // How specifically `range` matches `tag`: 3 exact, 2 prefix either way on a subtag boundary,
 // 1 wildcard, 0 no match.
 int specificity(std::string_view range, std::string_view tag) noexcept {
     if (range == "*")
         return 1;
-    if (iequal(range, tag))
+    if (iequals(range, tag))
         return 3;
     std::string_view shorter = range.size() < tag.size() ? range : tag;
     std::string_view longer = range.size() < tag.size() ? tag : range;
-    if (longer[shorter.size()] == '-' && iequal(shorter, longer.substr(0, shorter.size())))
+    if (longer[shorter.size()] == '-' && iequals(shorter, longer.substr(0, shorter.size())))
         return 2;
     return 0;
 }
@@ -108,7 +67,7 @@ std::size_t choose_language(std::string_view header, std::span<const std::string
         header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
 
         std::size_t semi = item.find(';');
-        std::string_view range = trim(item.substr(0, semi));
+        std::string_view range = trim_ows(item.substr(0, semi));
         if (range.empty())
             continue; // "a,,b" and empty list elements are allowed by the list syntax
         if (range != "*" && !is_language_tag(range))
@@ -118,14 +77,14 @@ std::size_t choose_language(std::string_view header, std::span<const std::string
         while (semi != std::string_view::npos) {
             item = item.substr(semi + 1);
             semi = item.find(';');
-            std::string_view param = trim(item.substr(0, semi));
+            std::string_view param = trim_ows(item.substr(0, semi));
             std::size_t eq = param.find('=');
             if (eq == std::string_view::npos) {
                 bad = true;
                 break;
             }
-            if (iequal(trim(param.substr(0, eq)), "q")) {
-                q = parse_q(trim(param.substr(eq + 1)));
+            if (iequals(trim_ows(param.substr(0, eq)), "q")) {
+                q = parse_qvalue(trim_ows(param.substr(eq + 1)));
                 if (q < 0) {
                     bad = true;
                     break;
