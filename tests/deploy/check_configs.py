@@ -34,7 +34,9 @@ DERIVED = {"origin": {"tls", "host", "port", "base_path", "host_header"}, "clien
 TABLES = {"listen": "listen_config", "tls": "tls_config", "origin": "origin_config",
           "client_ip": "client_ip_config", "geoip": "geo_config", "notices": "notices_config",
           "limits": "limits_config", "cache": "cache_config", "log": "log_config",
-          "reload": "reload_config"}
+          "reload": "reload_config", "mirror_health": "mirror_health_config"}
+# Struct members that one TOML key fills (key -> members).
+COMBINED = {"mirror_health": {"expect_status": ["expect_status_min", "expect_status_max"]}}
 
 
 def struct_members(text, name):
@@ -61,6 +63,9 @@ def config_schema(src):
         if not check(members is not None, f"struct {struct} not found in proxy/config.hpp"):
             continue
         schema[table] = [m for m in members if m not in DERIVED.get(table, set())]
+        for key, parts in COMBINED.get(table, {}).items():
+            check(all(p in schema[table] for p in parts), f"{struct}: {parts} not found for {key}")
+            schema[table] = [m for m in schema[table] if m not in parts] + [key]
     tls_cert = struct_members(text, "tls_certificate") or []
     schema["tls"] = [m for m in schema.get("tls", []) if m != "certificates"] + ["certificates"]
     schema["tls.certificates"] = tls_cert

@@ -112,6 +112,9 @@ TEST_CASE("example rules: notice for Russia and occupied Ukraine, mirrors, fail-
         {"Iran",                   in("IR"),          news, "/",            action::redirect, "mirrors-for-blocked",    nullptr},
         {"China",                  in("CN"),          news, "/x?y",         action::redirect, "mirrors-for-blocked",    nullptr},
         {"Turkmenistan",           in("TM"),          news, "/",            action::redirect, "mirrors-for-blocked",    nullptr},
+        {"China, robots.txt",      in("CN"),          news, "/robots.txt",  action::pass,     nullptr,                  nullptr},
+        {"Iran, ACME challenge",   in("IR"),          news, "/.well-known/acme-challenge/t", action::pass, nullptr,     nullptr},
+        {"China, robots.txt.html", in("CN"),          news, "/robots.txt.html", action::redirect, "mirrors-for-blocked", nullptr},
         {"Germany",                in("DE", "DE-BE"), news, "/",            action::pass,     nullptr,                  nullptr},
         {"unknown, protected",     nowhere(),         news, "/",            action::notice,   "unknown-readers-notice", notice},
         {"unknown, demo address",  nowhere(),         "127.0.0.1", "/",     action::notice,   "unknown-readers-notice", notice},
@@ -135,6 +138,31 @@ TEST_CASE("example rules: redirects go to the rule's mirrors and never loop") {
             (d.target->host == "mirror-a.example.net" || d.target->host == "mirror-b.example.org"));
         req.host = d.target->host; // the reader arrives on the mirror: no second redirect
         CHECK(geogate::rules::decide(req, in("CN"), rules).act == action::pass);
+    }
+}
+
+TEST_CASE("example rules: a mirror failing health checks loses only its readers") {
+    const auto rules =
+        load(source_dir / "deploy/example/rules", source_dir / "deploy/example/notices");
+    const geogate::rules::unhealthy_mirrors a_failing({"https://mirror-a.example.net"});
+    const geogate::rules::unhealthy_mirrors both_failing(
+        {"https://mirror-a.example.net", "https://mirror-b.example.org"});
+    geogate::rules::request_view req;
+    req.method = "GET";
+    req.host = "news.example.com";
+    req.path = "/";
+    for (std::uint64_t key = 0; key < 64; ++key) {
+        req.client_key = key;
+        const auto usual = geogate::rules::decide(req, in("CN"), rules);
+        const auto during = geogate::rules::decide(req, in("CN"), rules, &a_failing);
+        REQUIRE(during.target != nullptr);
+        CHECK(during.target->host == "mirror-b.example.org");
+        if (usual.target->host == "mirror-b.example.org")
+            CHECK(during.target == usual.target);
+        // Both failing: the rule falls through; nothing later matches CN: pass.
+        const auto none = geogate::rules::decide(req, in("CN"), rules, &both_failing);
+        CHECK(none.act == action::pass);
+        CHECK(none.matched == nullptr);
     }
 }
 
