@@ -1,25 +1,16 @@
 // Pass-through: what the origin sends is what the reader gets, byte for byte, and large bodies
 // stream both ways without sitting in the proxy's memory.
+#include "tests/integration/support/proc_stats.hpp"
 #include "tests/integration/support/stack.hpp"
 #include "tests/origin/digest.hpp"
 #include "tests/origin/pattern.hpp"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 
 using namespace geogate::it;
 using geogate::test::pattern_bytes;
 
 namespace {
-
-// Peak resident set of a process in KiB (VmHWM), 0 when unknown.
-std::uint64_t peak_rss_kib(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stoull(line.substr(6));
-    return 0;
-}
 
 constexpr std::uint64_t big = 192ull << 20;        // bytes moved through the proxy
 constexpr std::uint64_t max_growth_kib = 64 << 10; // far below `big`: proves streaming

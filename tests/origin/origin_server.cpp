@@ -156,7 +156,9 @@ bool serve_websocket(origin_io& io, const origin_request& req) {
 // Serves one request; returns whether the connection may carry another.
 bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_state& state) {
     const std::string& path = req.path;
-    if (path != "/_received" && path != "/_connections")
+    const bool introspection =
+        path == "/_received" || path == "/_connections" || path == "/_bodies";
+    if (!introspection)
         state.record(req.target);
     responder r{io, req, req.keep_alive()};
 
@@ -168,10 +170,16 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
         io.write_all("HTTP/1.1 100 Continue\r\n\r\n");
     sha256 body_hash;
     std::uint64_t body_length = 0;
-    if (!io.read_body(req, [&](std::string_view piece) {
-            body_hash.update(piece);
-            body_length += piece.size();
-        })) {
+    const bool announces_body =
+        !req.header("Transfer-Encoding").empty() ||
+        (!req.header("Content-Length").empty() && req.header("Content-Length") != "0");
+    const bool body_ok = io.read_body(req, [&](std::string_view piece) {
+        body_hash.update(piece);
+        body_length += piece.size();
+    });
+    if (announces_body && !introspection)
+        state.record_body(req.target, body_ok, body_length);
+    if (!body_ok) {
         r.keep_alive = false;
         r.text(400, "bad request body\n");
         return false;
@@ -195,6 +203,8 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
         return r.text(200, state.received_text()) && r.keep_alive;
     if (path == "/_connections")
         return r.text(200, std::to_string(state.connections.load()) + "\n") && r.keep_alive;
+    if (path == "/_bodies")
+        return r.text(200, state.bodies_text()) && r.keep_alive;
     if (path.rfind("/status/", 0) == 0) {
         const int code = static_cast<int>(to_u64(path.substr(8), 500));
         if (code < 200 || code == 204 || code == 304)
@@ -298,6 +308,19 @@ std::string origin_state::received_text() {
     std::string out;
     for (const auto& t : received_)
         out += t + "\n";
+    return out;
+}
+
+void origin_state::record_body(const std::string& target, bool complete, std::uint64_t length) {
+    std::lock_guard lock(mutex_);
+    bodies_.push_back(target + (complete ? " complete " : " incomplete ") + std::to_string(length));
+}
+
+std::string origin_state::bodies_text() {
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (const auto& b : bodies_)
+        out += b + "\n";
     return out;
 }
 

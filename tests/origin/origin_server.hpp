@@ -26,6 +26,10 @@
 //   /_received            text/plain, one request target per line, every request since start
 //                         except /_received and /_connections themselves.
 //   /_connections         number of accepted connections since start.
+//   /_bodies              text/plain, one line per request that announced a body (Content-Length
+//                         above 0 or chunked), once its reading ended: `<target> complete <n>` or
+//                         `<target> incomplete <n>` (the connection ended or the framing broke
+//                         after n bytes). Lets a test tell a whole body from a cut one.
 //   anything else         with --root, the file under root (/ -> index.html), else 404.
 // Every response has Content-Length or chunked framing; Connection: close is honoured.
 #include <atomic>
@@ -43,10 +47,13 @@ struct origin_state {
 
     void record(const std::string& target);
     std::string received_text();
+    void record_body(const std::string& target, bool complete, std::uint64_t length);
+    std::string bodies_text();
 
 private:
     std::mutex mutex_;
     std::vector<std::string> received_;
+    std::vector<std::string> bodies_;
 };
 
 /// Serves one accepted connection until it closes, then closes fd.

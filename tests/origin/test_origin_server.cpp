@@ -5,7 +5,9 @@
 #include "tests/origin/digest.hpp"
 #include "tests/origin/pattern.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <thread>
 
 using namespace geogate::it;
 using geogate::test::pattern_bytes;
@@ -199,4 +201,30 @@ TEST_CASE("origin lists the targets it received, excluding its own introspection
     CHECK(origin.received() == std::vector<std::string>{"/echo?first", "/status/200?second"});
     CHECK(origin.received_contains("second"));
     CHECK_FALSE(origin.received_contains("third"));
+}
+
+TEST_CASE("origin tells whole request bodies from cut ones") {
+    test_origin origin;
+    REQUIRE(origin.started());
+    REQUIRE(round_trip(origin.port(), "POST /upload?whole HTTP/1.1\r\nHost: a\r\n"
+                                      "Content-Length: 5\r\n\r\nhello")
+                .status == 200);
+    {
+        raw_client c(origin.port());
+        c.send("POST /upload?cut HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhel");
+    } // closed after 3 of 10 bytes
+    {
+        raw_client c(origin.port());
+        c.send("POST /upload?cut-chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+               "\r\n3\r\nabc\r\n");
+    } // closed before the last chunk
+    REQUIRE(round_trip(origin.port(), get_request("/echo?no-body")).status == 200);
+    std::vector<std::string> bodies;
+    const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+    while ((bodies = origin.bodies()).size() < 3 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(milliseconds(20));
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"/upload?cut incomplete 3",
+                                             "/upload?cut-chunked incomplete 3",
+                                             "/upload?whole complete 5"});
 }

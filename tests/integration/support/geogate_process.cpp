@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace geogate::it {
@@ -36,15 +37,28 @@ toml_config& toml_config::set_string(const std::string& table, const std::string
     return set(table, key, quoted + "\"");
 }
 
+std::string toml_config::get(const std::string& table, const std::string& key) const {
+    for (const auto& [t, keys] : tables_)
+        if (t == table)
+            for (const auto& [k, v] : keys)
+                if (k == key)
+                    return v;
+    return {};
+}
+
 std::string toml_config::text() const {
     std::string out;
-    for (const auto& [table, keys] : tables_) {
-        if (!table.empty())
-            out += "[" + table + "]\n";
-        for (const auto& [k, v] : keys)
-            out += k + " = " + v + "\n";
-        out += "\n";
-    }
+    // Top-level keys (table "", e.g. threads) must come before the first [table] header.
+    for (const bool top : {true, false})
+        for (const auto& [table, keys] : tables_) {
+            if (table.empty() != top)
+                continue;
+            if (!table.empty())
+                out += "[" + table + "]\n";
+            for (const auto& [k, v] : keys)
+                out += k + " = " + v + "\n";
+            out += "\n";
+        }
     return out;
 }
 
@@ -100,19 +114,30 @@ geogate_process::geogate_process(const toml_config& config, const file_list& fil
         std::vector<std::string>{binary != nullptr ? binary : GEOGATE_EXE, "serve", "--config",
                                  (dir_.path() / "geogate.toml").string()},
         dir_.path());
+    const std::string error_log = config.get("log", "error");
+    if (error_log.size() > 2 && error_log != "\"-\"")
+        event_file_ = dir_.path() / error_log.substr(1, error_log.size() - 2);
     const bool wants_admin = config.text().find("admin =") != std::string::npos;
-    process_->wait_for_output(
-        true,
-        [&](const std::string& text) -> std::optional<std::string> {
-            const unsigned short http = listening_port(text, "http");
-            const unsigned short admin = wants_admin ? listening_port(text, "admin") : 0;
-            if (http == 0 || (wants_admin && admin == 0))
-                return std::nullopt;
-            port_ = http;
-            admin_port_ = admin;
-            return "ok";
-        },
-        start_timeout);
+    const auto found = [&] {
+        const std::string text = event_log();
+        const unsigned short http = listening_port(text, "http");
+        const unsigned short admin = wants_admin ? listening_port(text, "admin") : 0;
+        if (http == 0 || (wants_admin && admin == 0))
+            return false;
+        port_ = http;
+        admin_port_ = admin;
+        return true;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + start_timeout;
+    while (!found() && std::chrono::steady_clock::now() < deadline &&
+           !process_->wait_exit(milliseconds(0)))
+        std::this_thread::sleep_for(milliseconds(5));
+    if (port_ == 0)
+        found(); // exited meanwhile: one last look at the complete log
+}
+
+std::string geogate_process::event_log() const {
+    return event_file_.empty() ? process_->stderr_text() : read_file(event_file_);
 }
 
 unsigned short closed_port() {

@@ -15,13 +15,15 @@ namespace geogate::it {
 
 /// A geogate.toml built from tables of raw TOML values: set("limits", "header_timeout",
 /// "\"500ms\"") writes `header_timeout = "500ms"` under [limits]. Tables and keys come out in
-/// the order first set.
+/// the order first set; top-level keys (table "", e.g. threads) come first.
 class toml_config {
 public:
     toml_config& set(const std::string& table, const std::string& key, const std::string& raw);
     toml_config& set_string(const std::string& table, const std::string& key,
                             const std::string& value); // quotes value as a TOML basic string
     std::string text() const;
+    /// The raw value of a key, "" when not set.
+    std::string get(const std::string& table, const std::string& key) const;
 
 private:
     std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> tables_;
@@ -45,11 +47,13 @@ public:
     unsigned short admin_port() const noexcept { return admin_port_; } // 0 when none
     child_process& process() { return *process_; }
     const std::filesystem::path& dir() const noexcept { return dir_.path(); }
-    std::string event_log() const { return process_->stderr_text(); }
+    /// stderr, or the file named by `log.error` (a path relative to the proxy dir) when set.
+    std::string event_log() const;
     std::string access_log() const { return process_->stdout_text(); }
 
 private:
     temp_dir dir_{"geogate-proxy"};
+    std::filesystem::path event_file_; // empty: the event log is stderr
     std::unique_ptr<child_process> process_;
     unsigned short port_ = 0;
     unsigned short admin_port_ = 0;

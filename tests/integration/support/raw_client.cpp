@@ -48,12 +48,15 @@ std::size_t http_response::count(std::string_view name) const {
         headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); }));
 }
 
-raw_client::raw_client(unsigned short port, std::string local_address, milliseconds timeout) {
+raw_client::raw_client(unsigned short port, std::string local_address, milliseconds timeout,
+                       int receive_buffer) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         connect_errno_ = errno;
         return;
     }
+    if (receive_buffer > 0) // before connect: the window scale is fixed by the handshake
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     if (!local_address.empty()) {
         sockaddr_in local{};
         local.sin_family = AF_INET;
@@ -293,6 +296,31 @@ std::string raw_client::read_bytes(std::size_t min_bytes, milliseconds timeout) 
     std::string out;
     out.swap(buf_);
     return out;
+}
+
+std::string raw_client::read_at_most(std::size_t max_bytes, milliseconds timeout) {
+    if (buf_.empty() && fd_ >= 0) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+            std::string piece(max_bytes, '\0');
+            const ssize_t n = ::recv(fd_, piece.data(), piece.size(), 0);
+            piece.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+            return piece;
+        }
+        return {};
+    }
+    const std::size_t take = std::min(max_bytes, buf_.size());
+    std::string out = buf_.substr(0, take);
+    buf_.erase(0, take);
+    return out;
+}
+
+unsigned short raw_client::local_port() const noexcept {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        return 0;
+    return ntohs(addr.sin_port);
 }
 
 bool raw_client::wait_closed(milliseconds timeout) {

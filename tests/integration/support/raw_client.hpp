@@ -38,9 +38,10 @@ using body_sink = std::function<void(std::string_view)>;
 class raw_client {
 public:
     /// Connects to 127.0.0.1:port, optionally from `local_address` (e.g. "127.0.0.2" to act
-    /// as a distinct reader). connected() says whether it worked.
+    /// as a distinct reader). connected() says whether it worked. `receive_buffer` > 0 sets
+    /// SO_RCVBUF (a slow reader whose kernel buffer does not hide its slowness).
     explicit raw_client(unsigned short port, std::string local_address = {},
-                        milliseconds timeout = milliseconds(3000));
+                        milliseconds timeout = milliseconds(3000), int receive_buffer = 0);
     ~raw_client();
     raw_client(raw_client&& other) noexcept;
     raw_client(const raw_client&) = delete;
@@ -58,6 +59,11 @@ public:
                                 const body_sink& sink = {});
     /// Raw bytes: whatever arrives within `timeout`, at least `min_bytes` if possible.
     std::string read_bytes(std::size_t min_bytes, milliseconds timeout);
+    /// Raw bytes, at most `max_bytes` taken from the socket (a reader that paces itself);
+    /// "" when nothing arrives within `timeout` or the peer has closed.
+    std::string read_at_most(std::size_t max_bytes, milliseconds timeout);
+    /// The local port of this connection (what the server sees as the peer's port).
+    unsigned short local_port() const noexcept;
     /// True when the peer closes (EOF or reset) within `timeout`; data arriving first is
     /// discarded. False when it is still open at the deadline.
     bool wait_closed(milliseconds timeout);

@@ -50,11 +50,12 @@ const std::string& fixture_content(const std::string& name) {
     return none;
 }
 
-test_origin::test_origin() {
+test_origin::test_origin(unsigned short port) {
     for (const auto& f : fixtures())
         dir_.write("root/" + f.name, f.content);
     process_ = std::make_unique<child_process>(
-        std::vector<std::string>{GEOGATE_ORIGIN_EXE, "--root", (dir_.path() / "root").string()},
+        std::vector<std::string>{GEOGATE_ORIGIN_EXE, "--root", (dir_.path() / "root").string(),
+                                 "--listen", "127.0.0.1:" + std::to_string(port)},
         dir_.path());
     const auto line = process_->wait_for_output(
         false,
@@ -70,13 +71,25 @@ test_origin::test_origin() {
         port_ = static_cast<unsigned short>(std::stoi(line->substr(prefix.size())));
 }
 
-std::vector<std::string> test_origin::received() const {
-    const auto res = round_trip(port_, get_request("/_received", "Connection: close\r\n"));
+namespace {
+
+std::vector<std::string> lines_of(unsigned short port, const std::string& target) {
+    const auto res = round_trip(port, get_request(target, "Connection: close\r\n"));
     std::vector<std::string> out;
     std::istringstream in(res.body);
     for (std::string line; std::getline(in, line);)
         out.push_back(line);
     return out;
+}
+
+} // namespace
+
+std::vector<std::string> test_origin::received() const {
+    return lines_of(port_, "/_received");
+}
+
+std::vector<std::string> test_origin::bodies() const {
+    return lines_of(port_, "/_bodies");
 }
 
 bool test_origin::received_contains(const std::string& needle) const {

@@ -23,7 +23,8 @@ const std::string& fixture_content(const std::string& name);
 class test_origin {
 public:
     /// Starts the origin and waits (bounded) for its listening line; started() says if it did.
-    test_origin();
+    /// `port` 0 picks a free port; another listens where an earlier origin was (a restart).
+    explicit test_origin(unsigned short port = 0);
     bool started() const noexcept { return port_ != 0; }
     unsigned short port() const noexcept { return port_; }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -35,6 +36,8 @@ public:
     bool received_contains(const std::string& needle) const;
     /// Connections the origin accepted since start.
     unsigned connections() const;
+    /// Request bodies read since start, one line each: "<target> complete|incomplete <bytes>".
+    std::vector<std::string> bodies() const;
 
 private:
     temp_dir dir_{"geogate-origin"};
