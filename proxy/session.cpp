@@ -12,6 +12,7 @@
 #include "proxy/preview.hpp"
 #include "proxy/request_head_check.hpp"
 #include "proxy/request_target.hpp"
+#include "proxy/tcp_progress.hpp"
 #include "rules/decide.hpp"
 
 #include <array>
@@ -59,7 +60,7 @@ std::string_view region_text(const geoip::location& loc) {
 session::session(worker& w, any_stream stream, tcp::endpoint peer,
                  std::shared_ptr<ssl::context> tls_ctx)
     : worker_(w), tls_ctx_(std::move(tls_ctx)), stream_(std::move(stream)), peer_(peer),
-      peer_text_(geoip::unmap(peer.address()).to_string()) {
+      peer_text_(geoip::unmap(peer.address()).to_string()), deadline_timer_(w.ioc) {
     worker_.sessions.insert(this);
     worker_.shared.connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -79,6 +80,61 @@ void start_session(worker& w, any_stream stream, tcp::endpoint peer,
     auto s = std::make_shared<session>(w, std::move(stream), peer, std::move(tls_ctx));
     net::co_spawn(
         w.ioc, [s]() -> awaitable<void> { co_await s->run(); }, net::detached);
+}
+
+void session::arm_client_deadline(std::chrono::steady_clock::time_point at,
+                                  std::chrono::milliseconds progress_window) {
+    stream_.tcp().expires_never(); // Beast's deadline would close the socket
+    deadline_at_ = at;
+    deadline_window_ = progress_window;
+    deadline_passed_ = false;
+    if (progress_window.count() > 0)
+        deadline_acked_ = tcp_bytes_acked(stream_.socket().native_handle()).value_or(0);
+    schedule_client_deadline(++deadline_generation_);
+}
+
+void session::schedule_client_deadline(std::uint64_t generation) {
+    auto next = deadline_at_;
+    if (deadline_window_.count() > 0) // look at the acknowledgements a few times per window
+        next = std::min(next, std::chrono::steady_clock::now() +
+                                  std::max<std::chrono::milliseconds>(
+                                      deadline_window_ / 4, std::chrono::milliseconds(10)));
+    // Completes asynchronously even when `next` has passed: the operation starts first.
+    deadline_timer_.expires_at(next);
+    deadline_timer_.async_wait([self = weak_from_this(), generation](error_code ec) {
+        if (ec)
+            return; // cancelled: disarmed, or the session is gone
+        if (auto s = self.lock())
+            s->on_client_deadline(generation);
+    });
+}
+
+void session::on_client_deadline(std::uint64_t generation) {
+    if (generation != deadline_generation_)
+        return; // disarmed or re-armed since this tick was scheduled
+    const auto now = std::chrono::steady_clock::now();
+    if (deadline_window_.count() > 0) {
+        auto acked = tcp_bytes_acked(stream_.socket().native_handle());
+        if (acked && *acked != deadline_acked_) {
+            deadline_acked_ = *acked; // the client took more of our data: progress
+            deadline_at_ = now + deadline_window_;
+        }
+    }
+    if (now < deadline_at_) {
+        schedule_client_deadline(generation);
+        return;
+    }
+    deadline_passed_ = true;
+    error_code ignored;
+    stream_.socket().cancel(ignored); // the operation ends with operation_aborted
+}
+
+error_code session::disarm_client_deadline(error_code ec) {
+    ++deadline_generation_;
+    deadline_timer_.cancel();
+    if (deadline_passed_ && ec == net::error::operation_aborted)
+        return beast::error::timeout;
+    return ec;
 }
 
 awaitable<void> session::run() {
@@ -127,13 +183,13 @@ awaitable<session::head_result> session::read_request_head() {
     const auto& limits = snap->cfg->limits;
     std::size_t scan_from = 0;
     bool deadline_set = false;
+    auto deadline = std::chrono::steady_clock::now();
     if (buffer_.size() == 0) {
         // Waiting for a request: the keep-alive idle timeout (the first request of a new
         // connection gets the header deadline instead, so an idle connect cannot sit forever).
-        stream_.tcp().expires_after(first_request_ ? limits.header_timeout
-                                                   : limits.keepalive_timeout);
+        deadline += first_request_ ? limits.header_timeout : limits.keepalive_timeout;
     } else {
-        stream_.tcp().expires_after(limits.header_timeout);
+        deadline += limits.header_timeout;
         deadline_set = true;
     }
     for (;;) {
@@ -172,9 +228,13 @@ awaitable<session::head_result> session::read_request_head() {
             co_return head_result::answered;
         }
         scan_from = data.size() >= 3 ? data.size() - 3 : 0;
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(16 * 1024), use_nothrow);
+        arm_client_deadline(deadline);
+        auto [read_ec, n] =
+            co_await stream_.async_read_some(buffer_.prepare(16 * 1024), use_nothrow);
+        const auto ec = disarm_client_deadline(read_ec);
         buffer_.commit(n);
         if (ec) {
+            // The deadline left the socket open: a partial head can still be told 408.
             if (ec == beast::error::timeout && buffer_.size() > 0) {
                 request_record rec{};
                 co_await answer_local(error_response(408, true), rec, 408);
@@ -184,7 +244,7 @@ awaitable<session::head_result> session::read_request_head() {
         }
         if (!deadline_set && buffer_.size() > 0) {
             // The first byte of a request starts the whole-head deadline (slowloris).
-            stream_.tcp().expires_after(limits.header_timeout);
+            deadline = std::chrono::steady_clock::now() + limits.header_timeout;
             deadline_set = true;
         }
     }
@@ -476,12 +536,14 @@ session::read_body_piece(http::request_parser<http::buffer_body>& parser, reques
         body_buf_.resize(body_chunk);
     parser.get().body().data = body_buf_.data();
     parser.get().body().size = body_buf_.size();
-    stream_.tcp().expires_after(limits.body_timeout);
-    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+    arm_client_deadline(std::chrono::steady_clock::now() + limits.body_timeout);
+    auto [read_ec, n] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+    auto ec = disarm_client_deadline(read_ec);
     if (ec == http::error::need_buffer)
         ec = {};
     if (ec) {
-        // A broken or cut body: 400 (bad chunk), 408 (too slow) or nothing (client gone).
+        // A broken or cut body: 400 (bad chunk), 408 (too slow: the socket is still open to
+        // say so) or nothing (client gone).
         if (!benign(ec) || ec == beast::error::timeout) {
             unsigned status = ec == beast::error::timeout ? 408 : 400;
             co_await answer_local(error_response(status, true), rec, status);
@@ -560,8 +622,12 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
 awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers,
                                       request_record& rec) {
     const auto& snap = snap_; // the request's snapshot (no lock per write)
-    stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
-    auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
+    // body_timeout is "no progress for this long": every byte the reader acknowledges counts,
+    // not only a completed write (a slow but steady reader may need longer than that).
+    const auto window = snap->cfg->limits.body_timeout;
+    arm_client_deadline(std::chrono::steady_clock::now() + window, window);
+    auto [write_ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
+    const auto ec = disarm_client_deadline(write_ec);
     rec.bytes_out += n;
     co_return !ec;
 }

@@ -10,6 +10,8 @@
 #include "proxy/request_record.hpp"
 #include "proxy/worker.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +22,7 @@ namespace geogate {
 class body_transform;
 struct request_target;
 
-class session {
+class session : public std::enable_shared_from_this<session> {
 public:
     session(worker& w, any_stream stream, tcp::endpoint peer,
             std::shared_ptr<ssl::context> tls_ctx);
@@ -58,6 +60,19 @@ private:
     awaitable<void> answer_local(std::string response, request_record& rec, unsigned status);
     void finish_request(request_record& rec);
 
+    // Client-side deadlines. Beast's own (tcp_stream::expires_after) closes the socket when it
+    // passes, which leaves no way to answer 408, and it measures a whole write, which a reader
+    // that is slowly but steadily reading can take far longer than body_timeout to finish. These
+    // cancel the pending operation and keep the socket; with a progress window, every byte the
+    // client acknowledges moves the deadline to now + window (limits.body_timeout: "no progress
+    // for this long"). Arm right before one client operation; disarm right after it, which
+    // turns the cancellation it caused into beast::error::timeout.
+    void arm_client_deadline(std::chrono::steady_clock::time_point at,
+                             std::chrono::milliseconds progress_window = {});
+    error_code disarm_client_deadline(error_code ec);
+    void schedule_client_deadline(std::uint64_t generation);
+    void on_client_deadline(std::uint64_t generation);
+
     worker& worker_;
     std::shared_ptr<ssl::context>
         tls_ctx_; // keeps the context of a TLS stream alive across reloads
@@ -67,6 +82,12 @@ private:
     std::shared_ptr<const snapshot> snap_; // of the request being read or answered
     beast::flat_buffer buffer_;
     std::vector<char> body_buf_;
+    net::steady_timer deadline_timer_;
+    std::chrono::steady_clock::time_point deadline_at_;
+    std::chrono::milliseconds deadline_window_{0};
+    std::uint64_t deadline_generation_ = 0; // a tick of an earlier deadline changes nothing
+    std::uint64_t deadline_acked_ = 0;
+    bool deadline_passed_ = false;
     bool idle_ = true;
     bool first_request_ = true;
     bool tls_handshake_done_ = false;
