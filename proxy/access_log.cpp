@@ -25,7 +25,13 @@ void number(std::string& out, std::string_view key, std::uint64_t value) {
     out += std::to_string(value);
 }
 
-std::string truncated(const boost::asio::ip::address& a) {
+} // namespace
+
+std::string client_address_text(const boost::asio::ip::address& a, client_ip_logging mode) {
+    if (mode == client_ip_logging::none)
+        return {};
+    if (mode == client_ip_logging::full)
+        return a.to_string();
     if (a.is_v4()) {
         auto b = a.to_v4().to_bytes();
         b[3] = 0;
@@ -37,8 +43,6 @@ std::string truncated(const boost::asio::ip::address& a) {
     return boost::asio::ip::address_v6(b).to_string() + "/48";
 }
 
-} // namespace
-
 std::string format_access_line(const request_record& rec, client_ip_logging ip_mode,
                                bool log_query) {
     std::string out;
@@ -48,9 +52,7 @@ std::string format_access_line(const request_record& rec, client_ip_logging ip_m
     out += '"';
     if (ip_mode != client_ip_logging::none) {
         if (rec.client)
-            field(out, "client",
-                  ip_mode == client_ip_logging::full ? rec.client->to_string()
-                                                     : truncated(*rec.client));
+            field(out, "client", client_address_text(*rec.client, ip_mode));
         else
             field(out, "client", "");
     }

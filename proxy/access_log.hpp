@@ -16,6 +16,10 @@ namespace geogate {
 
 enum class client_ip_logging { truncate, full, none };
 
+/// A client address as the logs show it: truncated to its /24 (IPv4) or /48 (IPv6) network,
+/// whole, or "" (none).
+std::string client_address_text(const boost::asio::ip::address& a, client_ip_logging mode);
+
 /// Formats one record as a JSON line (with '\n'). PURE apart from the wall clock in `rec`.
 std::string format_access_line(const request_record& rec, client_ip_logging ip_mode,
                                bool log_query);

@@ -68,6 +68,10 @@ struct limits_config {
     std::size_t max_header_bytes = 32 * 1024;  // 431 above
     std::uint64_t max_body_bytes = 1ull << 30; // 413 above (request bodies)
     std::size_t max_connections = 10000;
+    // Open connections per peer address (IPv4 address, or IPv6 address); more are closed at
+    // accept. 0 = no limit. Peers in client_ip.trusted_proxies are exempt (a CDN's or load
+    // balancer's few addresses carry everyone's connections).
+    std::size_t max_connections_per_client = 256;
     std::chrono::milliseconds header_timeout{10000};    // whole request header (slowloris)
     std::chrono::milliseconds keepalive_timeout{60000}; // idle between requests
     std::chrono::milliseconds body_timeout{60000};      // no body progress for this long

@@ -369,6 +369,8 @@ private:
         size(r, "max_body_bytes", l.max_body_bytes, 0);
         if (auto n = r.integer("max_connections", 1, 10'000'000))
             l.max_connections = static_cast<std::size_t>(*n);
+        if (auto n = r.integer("max_connections_per_client", 0, 10'000'000))
+            l.max_connections_per_client = static_cast<std::size_t>(*n);
         duration(r, "header_timeout", l.header_timeout);
         duration(r, "keepalive_timeout", l.keepalive_timeout);
         duration(r, "body_timeout", l.body_timeout);

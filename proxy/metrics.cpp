@@ -213,6 +213,10 @@ std::string metrics::render() const {
     counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.",
             aborted_);
     counter("geogate_tls_handshake_failures_total", "Failed TLS handshakes.", tls_failures_);
+    header(out, "geogate_connections_refused_total", "counter",
+           "Client connections closed at accept, by reason.");
+    line(out, "geogate_connections_refused_total", "reason=\"per_client_limit\"",
+         per_client_refused_.load(std::memory_order_relaxed));
     header(out, "geogate_reloads_total", "counter", "Snapshot reloads by result.");
     line(out, "geogate_reloads_total", "result=\"ok\"", reloads_ok_.load());
     line(out, "geogate_reloads_total", "result=\"failed\"", reloads_failed_.load());

@@ -36,6 +36,10 @@ public:
     void rejected(unsigned status) noexcept; // answered before a request could be parsed
     void upstream_error(std::string_view kind);
     void tls_handshake_failed() noexcept { tls_failures_.fetch_add(1, std::memory_order_relaxed); }
+    /// A connection closed at accept: its address had limits.max_connections_per_client open.
+    void per_client_refused() noexcept {
+        per_client_refused_.fetch_add(1, std::memory_order_relaxed);
+    }
     void reload(bool ok) noexcept {
         (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
     }
@@ -77,6 +81,7 @@ private:
     std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
     std::atomic<std::uint64_t> geo_swaps_ok_{0}, geo_swaps_failed_{0};
     std::atomic<std::uint64_t> tls_failures_{0};
+    std::atomic<std::uint64_t> per_client_refused_{0};
     std::atomic<std::int64_t> last_origin_ok_{-1000};
     static std::int64_t now_seconds() noexcept {
         return std::chrono::duration_cast<std::chrono::seconds>(

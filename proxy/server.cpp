@@ -1,5 +1,6 @@
 #include "proxy/server.hpp"
 
+#include "geoip/client_address.hpp"
 #include "proxy/admin_server.hpp"
 #include "proxy/event_log.hpp"
 #include "proxy/listen_address.hpp"
@@ -167,13 +168,25 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, bool tls, std::stri
             continue;
         }
         error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
         auto peer = socket.remote_endpoint(ignored);
+        const auto& cfg = *snap->cfg;
+        const auto peer_address = geoip::unmap(peer.address());
+        const std::size_t per_client_limit = cfg.client_ip.policy.is_trusted(peer_address)
+                                                 ? 0
+                                                 : cfg.limits.max_connections_per_client;
+        if (!state_.per_client.try_add(peer_address, per_client_limit)) {
+            socket.close(ignored); // as cheap as the global limit: no TLS, no read, no session
+            stats_.per_client_refused();
+            note_per_client_refusal(peer_address, cfg);
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ignored);
         std::shared_ptr<ssl::context> ctx;
         if (tls) {
             std::lock_guard lock(tls_mutex_);
             ctx = server_tls_;
         }
+        // The session counts the connection out of state_.per_client when it ends.
         net::post(w.ioc, [&w, sock = std::move(socket), peer, ctx]() mutable {
             beast::tcp_stream stream(std::move(sock));
             if (ctx)
@@ -182,6 +195,24 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, bool tls, std::stri
                 start_session(w, any_stream(std::move(stream)), peer, nullptr);
         });
     }
+}
+
+void server::note_per_client_refusal(const net::ip::address& peer, const config& cfg) {
+    // One event line per interval at most, whatever the flood: the first refusal is logged at
+    // once, later ones are counted into the next line. Control thread only: no lock.
+    ++refusals_unlogged_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ < refusal_log_interval)
+        return;
+    const auto mode = cfg.log.client_ip == "full"   ? client_ip_logging::full
+                      : cfg.log.client_ip == "none" ? client_ip_logging::none
+                                                    : client_ip_logging::truncate;
+    event_log::warning("client_connection_limit",
+                       {{"client", client_address_text(peer, mode)},
+                        {"limit", std::to_string(cfg.limits.max_connections_per_client)},
+                        {"refused", std::to_string(refusals_unlogged_)}});
+    refusals_unlogged_ = 0;
+    last_refusal_log_ = now;
 }
 
 void server::on_signal(int signo) {

@@ -9,6 +9,8 @@
 #include "proxy/snapshot.hpp"
 #include "proxy/worker.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -28,6 +30,7 @@ public:
 private:
     bool open_listeners();
     awaitable<void> accept_loop(tcp::acceptor& acceptor, bool tls, std::string name);
+    void note_per_client_refusal(const net::ip::address& peer, const config& cfg);
     void on_signal(int signo);
     void begin_shutdown();
     std::shared_ptr<ssl::context> make_server_tls(const config& cfg);
@@ -47,6 +50,9 @@ private:
     std::mutex tls_mutex_;
     std::size_t next_worker_ = 0;
     bool shutting_down_ = false;
+    static constexpr std::chrono::seconds refusal_log_interval{10};
+    std::chrono::steady_clock::time_point last_refusal_log_{}; // of client_connection_limit
+    std::uint64_t refusals_unlogged_ = 0;
 };
 
 } // namespace geogate

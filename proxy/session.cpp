@@ -68,6 +68,7 @@ session::session(worker& w, any_stream stream, tcp::endpoint peer,
 session::~session() {
     worker_.sessions.erase(this);
     worker_.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+    worker_.shared.per_client.remove(peer_.address()); // counted in by server::accept_loop
 }
 
 void session::close_if_idle() noexcept {

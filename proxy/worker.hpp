@@ -3,6 +3,7 @@
 // Each worker runs its own single-threaded io_context: a connection lives on one thread from
 // accept to close, which gives every connection the serialisation a strand would, with no
 // locking on the hot path (upstream pool, session registry are per worker).
+#include "proxy/client_connections.hpp"
 #include "proxy/mirror_health.hpp"
 #include "proxy/net.hpp"
 #include "proxy/snapshot.hpp"
@@ -26,6 +27,7 @@ struct server_state {
     snapshot_store snapshots;
     std::atomic<bool> draining{false};
     std::atomic<std::size_t> connections{0};
+    client_connections per_client; // open connections by peer address (counted in at accept)
     ssl::context upstream_tls{ssl::context::tls_client};
     // Mirrors failing health checks (proxy/mirror_health.hpp), passed to decide().
     mirror_health_store mirror_health;
