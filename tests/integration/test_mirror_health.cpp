@@ -238,7 +238,7 @@ TEST_CASE("mirror health: a failing mirror's readers move to the other mirror an
     CHECK(s.origin.received().empty()); // redirects are answered locally throughout
 }
 
-TEST_CASE("mirror health: certificates are verified; a rule whose mirrors all fail falls through",
+TEST_CASE("mirror health: certificates are verified, a rule whose mirrors all fail falls through",
           "[redirect][mirror_health]") {
     test_certificates certs;
     REQUIRE(certs.ok);
@@ -275,7 +275,7 @@ TEST_CASE("mirror health: certificates are verified; a rule whose mirrors all fa
     CHECK(ok.header("Location") == address_url + "/by-address/x");
 }
 
-TEST_CASE("mirror health: a status outside expect_status fails; disabling at reload restores all",
+TEST_CASE("mirror health: a status outside expect_status fails, disabling at reload restores all",
           "[redirect][mirror_health]") {
     test_certificates certs;
     REQUIRE(certs.ok);
