@@ -1,5 +1,7 @@
 // The small pure pieces: notice ETag variants and their translation back for the origin,
-// geogate's own error pages, and the client key that keeps a reader on one mirror.
+// geogate's own error pages, the client key that keeps a reader on one mirror, and the open
+// connection count per client address.
+#include "proxy/client_connections.hpp"
 #include "proxy/client_key.hpp"
 #include "proxy/error_page.hpp"
 #include "proxy/net.hpp"
@@ -126,4 +128,29 @@ TEST_CASE("client key: stable, spread, one key per reader", "[proxy][client_key]
     CHECK(keys.size() == 1000);
     CHECK(even > 400); // two mirrors: neither gets almost everyone
     CHECK(even < 600);
+}
+
+TEST_CASE("client connections: a limit per address, IPv4 and its mapped form alike",
+          "[proxy][client_connections]") {
+    namespace ip = boost::asio::ip;
+    client_connections c;
+    const auto a = ip::make_address("198.51.100.7");
+    const auto a_mapped = ip::make_address("::ffff:198.51.100.7");
+    const auto b = ip::make_address("2001:db8::1");
+    CHECK(c.try_add(a, 2));
+    CHECK(c.try_add(a_mapped, 2)); // the same client
+    CHECK_FALSE(c.try_add(a, 2));
+    CHECK(c.open_from(a) == 2);
+    CHECK(c.try_add(b, 2)); // another address has its own count
+    CHECK(c.open_from(b) == 1);
+    CHECK(c.try_add(a, 0)); // 0 = no limit, still counted
+    CHECK(c.open_from(a) == 3);
+    c.remove(a);
+    c.remove(a_mapped);
+    CHECK_FALSE(c.try_add(a, 1));
+    c.remove(a);
+    CHECK(c.open_from(a) == 0);
+    c.remove(a); // more removes than adds change nothing
+    CHECK(c.try_add(a, 1));
+    CHECK(c.open_from(a) == 1);
 }
