@@ -35,7 +35,7 @@ TEST_CASE("mirror health: unhealthy after N consecutive failures, healthy after 
     CHECK(t.record(true, 3, 2) == change::none);
 }
 
-TEST_CASE("mirror health: thresholds of 1 flip at once; 0 is treated as 1") {
+TEST_CASE("mirror health: thresholds of 1 flip at once, 0 is treated as 1") {
     mirror_health_tracker t;
     CHECK(t.record(false, 1, 1) == change::became_unhealthy);
     CHECK(t.record(true, 1, 1) == change::became_healthy);
@@ -58,7 +58,7 @@ TEST_CASE("mirror health: a status is healthy within expect_status, bounds inclu
     CHECK_FALSE(judge_status(200, cfg).ok());
 }
 
-TEST_CASE("mirror health: every mirror in use is probed once; a mirror down everywhere is not") {
+TEST_CASE("mirror health: every mirror in use is probed once, a mirror down everywhere is not") {
     geogate::diagnostics d;
     auto rs = rules::load_rule_texts({{"t.toml", R"(
 [[rule]]

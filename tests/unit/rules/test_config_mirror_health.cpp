@@ -37,7 +37,7 @@ const std::string listen_table = "[listen]\nhttp = [\"127.0.0.1:8080\"]\n";
 
 } // namespace
 
-TEST_CASE("config: [mirror_health] defaults: off, 10s, 3s, '/', 3 and 2, 200..399") {
+TEST_CASE("config: mirror_health defaults are off, 10s, 3s, /, 3, 2 and 200..399") {
     temp_config t(listen_table);
     diagnostics d;
     auto c = load_config(t.file, d);
@@ -55,7 +55,7 @@ TEST_CASE("config: [mirror_health] defaults: off, 10s, 3s, '/', 3 and 2, 200..39
     CHECK(h.ca_file.empty());
 }
 
-TEST_CASE("config: [mirror_health] every key, ca_file relative to the config") {
+TEST_CASE("config: mirror_health reads every key, ca_file relative to the config") {
     temp_config t(listen_table + R"([mirror_health]
 enabled = true
 interval = "30s"
@@ -85,7 +85,7 @@ ca_file = "ca/mirrors.pem"
     CHECK(h.ca_file == (t.dir / "ca/mirrors.pem").string());
 }
 
-TEST_CASE("config: [mirror_health] mistakes are reported at file:line:column") {
+TEST_CASE("config: mirror_health mistakes are reported at file:line:column") {
     struct row {
         const char* what;
         std::string body;
