@@ -1,5 +1,6 @@
 #include "proxy/upstream_pool.hpp"
 
+#include <algorithm>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -11,7 +12,7 @@ std::string origin_key(const origin_config& o) {
 }
 
 upstream_pool::upstream_pool(net::any_io_executor ex, ssl::context& tls_ctx)
-    : ex_(std::move(ex)), tls_ctx_(tls_ctx) {}
+    : ex_(std::move(ex)), tls_ctx_(tls_ctx), sweep_timer_(ex_) {}
 
 bool upstream_pool::still_open(upstream_connection& c) noexcept {
     // An idle connection must have nothing to read: EOF means the origin closed it, and bytes
@@ -103,12 +104,43 @@ void upstream_pool::release(std::unique_ptr<upstream_connection> conn,
     }
     conn->stream.tcp().expires_never();
     idle_.push_back({std::move(conn), std::chrono::steady_clock::now()});
+    idle_timeout_ = origin.idle_timeout;
+    if (!sweep_armed_)
+        schedule_sweep();
 }
 
 void upstream_pool::clear() noexcept {
     for (auto& e : idle_)
         e.conn->stream.close();
     idle_.clear();
+    sweep_timer_.cancel();
+}
+
+void upstream_pool::sweep() noexcept {
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(idle_, [&](idle_entry& e) {
+        if (now - e.since <= idle_timeout_ && still_open(*e.conn))
+            return false;
+        e.conn->stream.close();
+        return true;
+    });
+}
+
+void upstream_pool::schedule_sweep() {
+    using std::chrono::milliseconds;
+    sweep_armed_ = true;
+    sweep_timer_.expires_after(
+        std::clamp(idle_timeout_ / 2, milliseconds(100), milliseconds(5000)));
+    // The pool outlives every handler that runs: it is destroyed after its worker's thread has
+    // stopped, and the io_context then discards the cancelled wait without invoking it.
+    sweep_timer_.async_wait([this](error_code ec) {
+        sweep_armed_ = false;
+        if (ec)
+            return; // cancelled by clear()
+        sweep();
+        if (!idle_.empty())
+            schedule_sweep();
+    });
 }
 
 } // namespace geogate

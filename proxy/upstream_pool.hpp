@@ -43,6 +43,10 @@ public:
 
     /// Closes every idle connection (shutdown).
     void clear() noexcept;
+    /// Closes idle connections older than the origin's idle_timeout and those the origin has
+    /// closed. Runs by itself every idle_timeout / 2 (0.1 to 5 s) while any connection is idle,
+    /// so a burst of load leaves no descriptors behind once it is over.
+    void sweep() noexcept;
     std::size_t idle_count() const noexcept { return idle_.size(); }
 
 private:
@@ -52,10 +56,14 @@ private:
     };
     static bool still_open(upstream_connection& c) noexcept;
     awaitable<acquired> connect(const origin_config& origin);
+    void schedule_sweep();
 
     net::any_io_executor ex_;
     ssl::context& tls_ctx_;
     std::vector<idle_entry> idle_;
+    net::steady_timer sweep_timer_;
+    bool sweep_armed_ = false;
+    std::chrono::milliseconds idle_timeout_{60000}; // of the origin last released to
     std::string resolved_key_;
     std::vector<tcp::endpoint> resolved_;
 };
