@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 using namespace geogate;
@@ -99,6 +100,31 @@ std::shared_ptr<const snapshot> load_or_report(const std::string& config_path) {
     return snap;
 }
 
+// Every client connection is a descriptor (and so is its origin connection while a request is
+// forwarded). Supervisors often start us with a low soft limit (1024) under a high hard one, so
+// the soft limit is raised to the hard limit, said once in the event log, with a warning when
+// even that is short of limits.max_connections.
+void raise_fd_limit(std::size_t max_connections) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    const auto before = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlimit raised = rl;
+        raised.rlim_cur = rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised;
+    }
+    event_log::info("fd_limit", {{"soft", std::to_string(rl.rlim_cur)},
+                                 {"was", std::to_string(before)},
+                                 {"hard", std::to_string(rl.rlim_max)}});
+    const auto wanted = max_connections + 64; // + listeners, logs, databases, origin connections
+    if (rl.rlim_cur < wanted)
+        event_log::warning("fd_limit_low", {{"soft", std::to_string(rl.rlim_cur)},
+                                            {"max_connections", std::to_string(max_connections)},
+                                            {"wanted", std::to_string(wanted)}});
+}
+
 int cmd_serve(const args& a) {
     auto path = a.get("config");
     if (path.empty())
@@ -117,6 +143,7 @@ int cmd_serve(const args& a) {
     event_log::info("starting", {{"version", GEOGATE_VERSION},
                                  {"config", path},
                                  {"rules", std::to_string(snap->rules->rules.size())}});
+    raise_fd_limit(snap->cfg->limits.max_connections);
     server s(snap);
     return s.run();
 }
