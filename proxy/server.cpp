@@ -277,8 +277,9 @@ void server::begin_shutdown() {
 }
 
 int server::run() {
-    if (!open_listeners())
-        return 1;
+    // Signals first: "listening" tells a supervisor (and the tests) that geogate is ready, and a
+    // SIGHUP sent right after it must reload, not meet the default action and end the process
+    // (seen under ThreadSanitizer, where the gap between the two was long enough to hit).
     unblock_handled_signals();
     signals_.add(SIGTERM);
     signals_.add(SIGINT);
@@ -288,6 +289,8 @@ int server::run() {
         if (!ec)
             on_signal(s);
     });
+    if (!open_listeners())
+        return 1;
     reloader_->start();
     prober_ = std::make_unique<mirror_prober>(state_.snapshots, state_.mirror_health, stats_);
     prober_->start();
