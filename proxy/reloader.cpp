@@ -75,7 +75,14 @@ void reloader::poll() {
         return;
     if (current->cfg->reload.watch_files) {
         auto fp = fingerprint(*current);
-        if (fp != last_fingerprint_) {
+        bool changed = false;
+        {
+            // reload_now() also runs on the control thread (admin POST /reload) and writes
+            // last_fingerprint_ under this mutex: reading it without would be a data race.
+            std::lock_guard lock(reload_mutex_);
+            changed = fp != last_fingerprint_;
+        }
+        if (changed) {
             reload_now("file_changed");
             return;
         }
