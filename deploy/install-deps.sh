@@ -11,7 +11,7 @@
 #   build    compiler, CMake, Boost 1.81, libmaxminddb, toml++, OpenSSL, zlib, brotli
 #   run      what the demo and the database scripts use at run time (mmdb-bin, nodejs/npm, curl)
 #   test     Catch2, clang + libFuzzer runtime, the mmdb writer for test databases, python3-yaml
-#            for the manifest checks, plus run
+#            for the manifest checks, wrk for the soak test, plus run
 #   browser  chromium, for the browser tests
 #   bench    nginx with the GeoIP2 module and wrk, for ../shared/bench
 set -eu
@@ -20,7 +20,7 @@ group_build="build-essential cmake ninja-build pkg-config libboost1.81-dev libbo
   libmaxminddb-dev libtomlplusplus-dev zlib1g-dev libbrotli-dev libssl-dev"
 group_run="mmdb-bin nodejs npm curl ca-certificates openssl"
 group_test="$group_run catch2 libbenchmark-dev clang libclang-rt-14-dev libmaxmind-db-writer-perl
-  python3 python3-yaml shellcheck systemd sslscan"
+  python3 python3-yaml shellcheck systemd sslscan wrk"
 group_browser="chromium"
 group_bench="nginx libnginx-mod-http-geoip2 wrk iproute2 procps"
 

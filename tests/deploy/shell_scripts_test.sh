@@ -9,6 +9,6 @@ while IFS= read -r f; do
     if command -v shellcheck >/dev/null; then
         if out=$(shellcheck -S warning "$f" 2>&1); then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $out"; fi
     fi
-done < <(find "$SRC/deploy" "$SRC/tests/deploy" -name '*.sh' -type f | sort)
+done < <(find "$SRC/deploy" "$SRC/tests/deploy" "$SRC/tests/soak" "$SRC/tests/tsan" "$SRC/tests/bench" -name '*.sh' -type f | sort)
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
