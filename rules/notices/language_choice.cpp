@@ -1,6 +1,7 @@
 #include "rules/notices/language_choice.hpp"
 
 #include "common/http_text.hpp"
+
 namespace geogate::notices {
 namespace {
 
@@ -17,6 +18,8 @@ int specificity(std::string_view range, std::string_view tag) noexcept {
         return 1;
     if (iequals(range, tag))
         return 3;
+    if (range.size() == tag.size())
+        return 0; // same length, not equal: neither is a prefix (and longer[size] is past the end)
     std::string_view shorter = range.size() < tag.size() ? range : tag;
     std::string_view longer = range.size() < tag.size() ? tag : range;
     if (longer[shorter.size()] == '-' && iequals(shorter, longer.substr(0, shorter.size())))

@@ -262,3 +262,68 @@ TEST_CASE("a GeoIP database replaced by rename is used without a restart", "[rel
     CHECK(metric_value(admin_get(s.admin_port(), "/metrics").body,
                        "geogate_geoip_swaps_total{result=\"ok\"}") >= 1);
 }
+
+// Issue 10: databases replaced again and again (as geoipupdate does, by rename) while a client
+// keeps reading. Every answer must come whole from one database: the notice (RU in the first)
+// or the untouched page (PL in the second); never an error, never a mix.
+TEST_CASE("GeoIP databases swapped 20 times under load drop no request: each answer fits one "
+          "database",
+          "[reload][geo]") {
+    geo_stack s(notice_rules,
+                [](toml_config& c) { c.set_string("reload", "watch_interval", "50ms"); });
+    REQUIRE(s.proxy->started());
+    const std::string ru_db = read_file(test_db("geogate-city-flat.mmdb"));
+    const std::string pl_db = read_file(test_db("geogate-city-flat-v2.mmdb"));
+    const std::string& page = fixture_content("index.html");
+    std::atomic<bool> stop{false};
+    std::atomic<unsigned> noticed{0}, passed{0}, bad{0};
+    std::string first_bad;
+    std::thread client([&] {
+        std::unique_ptr<raw_client> c;
+        while (!stop.load()) {
+            if (!c) {
+                c = std::make_unique<raw_client>(s.port());
+                if (!c->connected()) {
+                    ++bad;
+                    c.reset();
+                    continue;
+                }
+            }
+            if (!c->send(reader_get("/fixture/index.html", reader::ru_moscow))) {
+                ++bad;
+                c.reset();
+                continue;
+            }
+            const auto res = c->read_response(milliseconds(10000));
+            if (classify(res) == seen::notice)
+                ++noticed;
+            else if (res.status == 200 && res.complete && res.body == page)
+                ++passed;
+            else if (bad++ == 0)
+                first_bad = res.raw_head.empty() ? "(no response)" : res.raw_head;
+            if (res.closed || res.header("Connection") == "close")
+                c.reset();
+        }
+    });
+    auto swaps = [&] {
+        return metric_value(admin_get(s.admin_port(), "/metrics").body,
+                            "geogate_geoip_swaps_total{result=\"ok\"}");
+    };
+    unsigned swapped = 0;
+    for (int i = 0; i < 20; ++i) {
+        const double before = swaps();
+        replace_file(s.proxy->dir() / "geoip/city.mmdb", i % 2 == 0 ? pl_db : ru_db);
+        // The reloader polls every 50 ms; wait for this swap before making the next one.
+        if (eventually([&] { return swaps() > before; }))
+            ++swapped;
+    }
+    // Keep the load on until both databases have answered (bounded).
+    eventually([&] { return noticed.load() > 0 && passed.load() > 0; });
+    stop = true;
+    client.join();
+    CAPTURE(first_bad, noticed.load(), passed.load());
+    CHECK(swapped == 20);
+    CHECK(bad.load() == 0);
+    CHECK(noticed.load() > 0);
+    CHECK(passed.load() > 0);
+}

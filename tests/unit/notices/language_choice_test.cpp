@@ -1,6 +1,8 @@
 #include "rules/notices/language_choice.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -98,4 +100,20 @@ TEST_CASE("Language tags accepted in notice.toml", "[notices][lang]") {
     CHECK_FALSE(is_language_tag("en-"));
     CHECK_FALSE(is_language_tag("123"));
     CHECK_FALSE(is_language_tag("abcdefghi"));
+}
+
+// Found by tests/fuzz/html/fuzz_accept_headers: a range as long as a tag but different ("de"
+// against "ru") read one byte past the end of the header. The header here sits in a buffer of
+// exactly its size, so the ASan build of this test catches any such read.
+TEST_CASE("a language range as long as a tag but different matches nothing, and reads only the "
+          "header",
+          "[notices][lang]") {
+    for (const char* text : {"de", "en-gb", "ukr", "r"}) {
+        const std::string_view value(text);
+        std::unique_ptr<char[]> exact(new char[value.size()]);
+        std::copy(value.begin(), value.end(), exact.get());
+        CAPTURE(text);
+        CHECK(pick(std::string_view(exact.get(), value.size())) ==
+              (value == "en-gb" ? "en" : "ru"));
+    }
 }
