@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <pthread.h>
 #include <regex>
@@ -63,6 +65,54 @@ double failed_reloads(const geo_stack& s) {
     return metric_value(admin_get(s.admin_port(), "/metrics").body,
                         "geogate_reloads_total{result=\"failed\"}");
 }
+
+// A reader that keeps requesting the RU page on keep-alive connections until stopped, sorting
+// every answer with `sort` (which returns false for an answer that fits no expected state).
+class load_client {
+public:
+    load_client(unsigned short port, std::function<bool(const http_response&)> sort)
+        : thread_([this, port, sort = std::move(sort)] {
+              std::unique_ptr<raw_client> c;
+              while (!stop_.load()) {
+                  if (!c) {
+                      c = std::make_unique<raw_client>(port);
+                      if (!c->connected()) {
+                          note_bad("(cannot connect)");
+                          c.reset();
+                          continue;
+                      }
+                  }
+                  if (!c->send(reader_get("/fixture/index.html", reader::ru_moscow))) {
+                      note_bad("(send failed)");
+                      c.reset();
+                      continue;
+                  }
+                  const auto res = c->read_response(milliseconds(10000));
+                  if (!sort(res))
+                      note_bad(res.raw_head.empty() ? "(no response)" : res.raw_head);
+                  if (res.closed || res.header("Connection") == "close")
+                      c.reset();
+              }
+          }) {}
+    ~load_client() { stop(); }
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable())
+            thread_.join();
+    }
+    unsigned bad() const { return bad_.load(); }
+    const std::string& first_bad() const { return first_bad_; } // after stop()
+
+private:
+    void note_bad(const std::string& what) {
+        if (bad_++ == 0)
+            first_bad_ = what;
+    }
+    std::atomic<bool> stop_{false};
+    std::atomic<unsigned> bad_{0};
+    std::string first_bad_;
+    std::thread thread_; // last: starts once the members above exist
+};
 
 } // namespace
 
@@ -185,41 +235,19 @@ TEST_CASE("reloading 50 times under load drops no request: each response fits on
           "[reload]") {
     geo_stack s(notice_rules);
     REQUIRE(s.proxy->started());
-    std::atomic<bool> stop{false};
-    std::atomic<unsigned> ok_notice{0}, ok_redirect{0}, bad{0};
-    std::string first_bad;
-    std::thread client([&] {
-        std::unique_ptr<raw_client> c;
-        while (!stop.load()) {
-            if (!c) {
-                c = std::make_unique<raw_client>(s.port());
-                if (!c->connected()) {
-                    ++bad;
-                    c.reset();
-                    continue;
-                }
-            }
-            if (!c->send(reader_get("/fixture/index.html", reader::ru_moscow))) {
-                ++bad;
-                c.reset();
-                continue;
-            }
-            const auto res = c->read_response(milliseconds(10000));
-            switch (classify(res)) {
-            case seen::notice:
-                ++ok_notice;
-                break;
-            case seen::redirect:
-                ++ok_redirect;
-                break;
-            case seen::other:
-                if (bad++ == 0)
-                    first_bad = res.raw_head.empty() ? "(no response)" : res.raw_head;
-                break;
-            }
-            if (res.closed || res.header("Connection") == "close")
-                c.reset();
+    std::atomic<unsigned> ok_notice{0}, ok_redirect{0};
+    load_client client(s.port(), [&](const http_response& res) {
+        switch (classify(res)) {
+        case seen::notice:
+            ++ok_notice;
+            return true;
+        case seen::redirect:
+            ++ok_redirect;
+            return true;
+        case seen::other:
+            break;
         }
+        return false;
     });
     unsigned reloads_ok = 0;
     for (int i = 0; i < 50; ++i) {
@@ -230,11 +258,10 @@ TEST_CASE("reloading 50 times under load drops no request: each response fits on
     }
     // Keep the load on until both rule sets have been seen (bounded).
     eventually([&] { return ok_notice.load() > 0 && ok_redirect.load() > 0; });
-    stop = true;
-    client.join();
-    CAPTURE(first_bad);
+    client.stop();
+    CAPTURE(client.first_bad());
     CHECK(reloads_ok == 50);
-    CHECK(bad.load() == 0);
+    CHECK(client.bad() == 0);
     CHECK(ok_notice.load() > 0);
     CHECK(ok_redirect.load() > 0);
     CHECK(metric_value(admin_get(s.admin_port(), "/metrics").body,
@@ -275,35 +302,15 @@ TEST_CASE("GeoIP databases swapped 20 times under load drop no request: each ans
     const std::string ru_db = read_file(test_db("geogate-city-flat.mmdb"));
     const std::string pl_db = read_file(test_db("geogate-city-flat-v2.mmdb"));
     const std::string& page = fixture_content("index.html");
-    std::atomic<bool> stop{false};
-    std::atomic<unsigned> noticed{0}, passed{0}, bad{0};
-    std::string first_bad;
-    std::thread client([&] {
-        std::unique_ptr<raw_client> c;
-        while (!stop.load()) {
-            if (!c) {
-                c = std::make_unique<raw_client>(s.port());
-                if (!c->connected()) {
-                    ++bad;
-                    c.reset();
-                    continue;
-                }
-            }
-            if (!c->send(reader_get("/fixture/index.html", reader::ru_moscow))) {
-                ++bad;
-                c.reset();
-                continue;
-            }
-            const auto res = c->read_response(milliseconds(10000));
-            if (classify(res) == seen::notice)
-                ++noticed;
-            else if (res.status == 200 && res.complete && res.body == page)
-                ++passed;
-            else if (bad++ == 0)
-                first_bad = res.raw_head.empty() ? "(no response)" : res.raw_head;
-            if (res.closed || res.header("Connection") == "close")
-                c.reset();
-        }
+    std::atomic<unsigned> noticed{0}, passed{0};
+    load_client client(s.port(), [&](const http_response& res) {
+        if (classify(res) == seen::notice)
+            ++noticed;
+        else if (res.status == 200 && res.complete && res.body == page)
+            ++passed;
+        else
+            return false;
+        return true;
     });
     auto swaps = [&] {
         return metric_value(admin_get(s.admin_port(), "/metrics").body,
@@ -319,11 +326,10 @@ TEST_CASE("GeoIP databases swapped 20 times under load drop no request: each ans
     }
     // Keep the load on until both databases have answered (bounded).
     eventually([&] { return noticed.load() > 0 && passed.load() > 0; });
-    stop = true;
-    client.join();
-    CAPTURE(first_bad, noticed.load(), passed.load());
+    client.stop();
+    CAPTURE(client.first_bad(), noticed.load(), passed.load());
     CHECK(swapped == 20);
-    CHECK(bad.load() == 0);
+    CHECK(client.bad() == 0);
     CHECK(noticed.load() > 0);
     CHECK(passed.load() > 0);
 }

@@ -1,5 +1,6 @@
 // load_config(): defaults, derived fields, relative paths, and file:line:column errors.
 #include "proxy/config.hpp"
+#include "tests/unit/rules/config_test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -7,32 +8,8 @@
 #include <unistd.h>
 
 using namespace geogate;
+using namespace geogate::config_test;
 namespace fs = std::filesystem;
-
-namespace {
-
-struct temp_config {
-    fs::path dir;
-    fs::path file;
-    explicit temp_config(const std::string& text) {
-        static int n = 0;
-        dir = fs::temp_directory_path() /
-              ("geogate-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        fs::create_directories(dir);
-        file = dir / "geogate.toml";
-        std::ofstream(file) << text;
-    }
-    ~temp_config() { fs::remove_all(dir); }
-};
-
-std::string all(const diagnostics& d) {
-    std::string s;
-    for (const auto& x : d)
-        s += x.to_string() + "\n";
-    return s;
-}
-
-} // namespace
 
 TEST_CASE("config: a full file loads with derived fields and absolute paths") {
     temp_config t(R"(threads = 4

@@ -1,6 +1,7 @@
 // load_config(): the [mirror_health] section — defaults, every key, and each mistake reported at
 // file:line:column.
 #include "proxy/config.hpp"
+#include "tests/unit/rules/config_test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -8,30 +9,10 @@
 #include <unistd.h>
 
 using namespace geogate;
+using namespace geogate::config_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_config {
-    fs::path dir;
-    fs::path file;
-    explicit temp_config(const std::string& text) {
-        static int n = 0;
-        dir = fs::temp_directory_path() /
-              ("geogate-config-mh-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        fs::create_directories(dir);
-        file = dir / "geogate.toml";
-        std::ofstream(file) << text;
-    }
-    ~temp_config() { fs::remove_all(dir); }
-};
-
-std::string all(const diagnostics& d) {
-    std::string s;
-    for (const auto& x : d)
-        s += x.to_string() + "\n";
-    return s;
-}
 
 const std::string listen_table = "[listen]\nhttp = [\"127.0.0.1:8080\"]\n";
 
