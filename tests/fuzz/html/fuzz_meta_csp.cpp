@@ -14,10 +14,25 @@ namespace {
 
 constexpr std::string_view hash = "'sha256-FuZz='";
 
-std::size_t occurrences(std::string_view s, std::string_view what) {
+// Source expressions (whole tokens, as a browser reads them) equal to 'unsafe-inline'. A
+// malformed token that merely contains the text (e.g. 'x'unsafe-inline') grants nothing, and
+// copying default-src's sources into a new style-src may legitimately repeat it.
+std::size_t unsafe_inline_tokens(std::string_view policy) {
     std::size_t n = 0;
-    for (auto p = s.find(what); p != std::string_view::npos; p = s.find(what, p + 1))
-        ++n;
+    std::size_t i = 0;
+    while (i < policy.size()) {
+        const auto end = policy.find_first_of(" \t\n\f\r;,", i);
+        const auto token = policy.substr(i, end == std::string_view::npos ? end : end - i);
+        if (token.size() == 15) {
+            std::string lower(token);
+            for (auto& c : lower)
+                c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            n += lower == "'unsafe-inline'";
+        }
+        if (end == std::string_view::npos)
+            break;
+        i = end + 1;
+    }
     return n;
 }
 
@@ -52,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::abort();
     if (amend_meta_csp_for_style(*before, hash, nonce) != *after)
         std::abort();
-    if (occurrences(*after, "'unsafe-inline'") != occurrences(*before, "'unsafe-inline'"))
+    if (unsafe_inline_tokens(*after) != unsafe_inline_tokens(*before))
         std::abort();
     // bytes outside the old value and its quotes are kept
     const std::size_t vb = static_cast<std::size_t>(raw->data() - tag.data());
