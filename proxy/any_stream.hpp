@@ -4,8 +4,14 @@
 // predictable `if` per operation instead of templating every session on the stream type.
 #include "proxy/net.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
 #include <memory>
 #include <optional>
+#include <span>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <utility>
 
 namespace geogate {
@@ -39,6 +45,36 @@ public:
         if (tls_)
             return tls_->async_write_some(b, std::forward<Token>(token));
         return tcp_->async_write_some(b, std::forward<Token>(token));
+    }
+
+    /// Writes what the kernel takes right now, without waiting: one sendmsg(MSG_DONTWAIT) on a
+    /// plain TCP stream (0 bytes on TLS, which goes through the async path). On loopback and
+    /// on a healthy connection a whole response fits the send buffer, so the usual write costs
+    /// one system call and no timer, completion handler or TCP_INFO look; the caller continues
+    /// with an async write (and its deadline) only for what is left. `ec` is set for a real
+    /// error (the peer is gone), not for "would block".
+    std::size_t write_now(std::span<const net::const_buffer> buffers, error_code& ec) noexcept {
+        ec = {};
+        if (tls_ || buffers.empty())
+            return 0;
+        std::array<iovec, 16> iov;
+        const std::size_t n = std::min(buffers.size(), iov.size());
+        for (std::size_t i = 0; i < n; ++i)
+            iov[i] = {const_cast<void*>(buffers[i].data()), buffers[i].size()};
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = n;
+        for (;;) {
+            const auto sent =
+                ::sendmsg(socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (sent >= 0)
+                return static_cast<std::size_t>(sent);
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                ec = error_code(errno, net::error::get_system_category());
+            return 0;
+        }
     }
 
     /// Closes the socket now (no TLS close_notify): used on errors and at shutdown.

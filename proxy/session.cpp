@@ -73,6 +73,16 @@ bool benign(const error_code& ec) {
            ec == http::error::end_of_stream;
 }
 
+// Drops the first `n` bytes of `buffers` (what a partial write sent).
+void drop_front(std::vector<net::const_buffer>& buffers, std::size_t n) {
+    std::size_t whole = 0;
+    while (whole < buffers.size() && n >= buffers[whole].size())
+        n -= buffers[whole++].size();
+    buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(whole));
+    if (n && !buffers.empty())
+        buffers.front() += n;
+}
+
 std::string hex_size(std::size_t n) {
     char buf[20];
     auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
@@ -469,8 +479,17 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
         }
         up = std::move(acq.conn);
         auto up_start = std::chrono::steady_clock::now();
-        up->stream.tcp().expires_after(cfg.origin.response_timeout);
-        auto [wec, wn] = co_await net::async_write(up->stream, net::buffer(up_head), use_nothrow);
+        // The request head usually goes out in one non-blocking write; the async write (with
+        // the origin's deadline) only takes what the kernel did not.
+        std::vector<net::const_buffer> head_bufs{net::buffer(up_head)};
+        error_code wec;
+        const std::size_t head_sent = up->stream.write_now(head_bufs, wec);
+        if (!wec && head_sent < up_head.size()) {
+            drop_front(head_bufs, head_sent);
+            up->stream.tcp().expires_after(cfg.origin.response_timeout);
+            auto [async_ec, wn] = co_await net::async_write(up->stream, head_bufs, use_nothrow);
+            wec = async_ec;
+        }
         bool ok = !wec;
         if (ok && has_body) {
             if (!co_await send_body_upstream(parser, prefetched, *up, rec))
@@ -659,6 +678,14 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
 
 awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers,
                                       request_record& rec) {
+    error_code now_ec;
+    const std::size_t sent = stream_.write_now(buffers, now_ec);
+    rec.bytes_out += sent;
+    if (now_ec)
+        co_return false;
+    if (sent == net::buffer_size(buffers))
+        co_return true; // the usual case: no deadline, no completion handler
+    drop_front(buffers, sent);
     const auto& snap = snap_; // the request's snapshot (no lock per write)
     // body_timeout is "no progress for this long": every byte the reader acknowledges counts,
     // not only a completed write (a slow but steady reader may need longer than that).

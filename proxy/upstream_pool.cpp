@@ -91,8 +91,10 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
     }
     out.conn->origin_key = key;
     // Beast sizes each read by the buffer's free capacity (at least 512 bytes): without room,
-    // a response head and a chunked body would arrive in tiny reads.
-    out.conn->buffer.reserve(16 * 1024);
+    // a response head and a chunked body would arrive in tiny reads. 64 KiB takes a typical
+    // page (head and body) in one read, relayed to the client in one write from this buffer:
+    // with 16 KiB a 61 KB page cost two reads and two writes more (strace, docs/performance.md).
+    out.conn->buffer.reserve(64 * 1024);
     co_return out;
 }
 
