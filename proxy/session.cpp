@@ -130,33 +130,50 @@ void start_session(worker& w, any_stream stream, tcp::endpoint peer,
 void session::arm_client_deadline(std::chrono::steady_clock::time_point at,
                                   std::chrono::milliseconds progress_window) {
     stream_.tcp().expires_never(); // Beast's deadline would close the socket
+    deadline_armed_ = true;
     deadline_at_ = at;
     deadline_window_ = progress_window;
     deadline_passed_ = false;
     if (progress_window.count() > 0)
         deadline_acked_ = tcp_bytes_acked(stream_.socket().native_handle()).value_or(0);
-    schedule_client_deadline(++deadline_generation_);
+    schedule_client_deadline();
 }
 
-void session::schedule_client_deadline(std::uint64_t generation) {
+std::chrono::steady_clock::time_point session::next_deadline_check() const {
     auto next = deadline_at_;
     if (deadline_window_.count() > 0) // look at the acknowledgements a few times per window
         next = std::min(next, std::chrono::steady_clock::now() +
                                   std::max<std::chrono::milliseconds>(
                                       deadline_window_ / 4, std::chrono::milliseconds(10)));
-    // Completes asynchronously even when `next` has passed: the operation starts first.
-    deadline_timer_.expires_at(next);
-    deadline_timer_.async_wait([self = weak_from_this(), generation](error_code ec) {
-        if (ec)
-            return; // cancelled: disarmed, or the session is gone
-        if (auto s = self.lock())
-            s->on_client_deadline(generation);
-    });
+    return next;
+}
+
+void session::schedule_client_deadline() {
+    // The timer is moved only when it would fire too late. A keep-alive connection arms a
+    // later deadline for every request, and the wait already pending then fires early, finds
+    // the deadline moved and waits again: one timer wake-up per deadline period instead of a
+    // timer insert and a cancellation (with its completion handler) per request.
+    const auto next = next_deadline_check();
+    if (deadline_timer_pending_ && deadline_timer_at_ <= next)
+        return;
+    deadline_timer_pending_ = true;
+    deadline_timer_at_ = next;
+    deadline_timer_.expires_at(next); // a pending wait completes with operation_aborted
+    deadline_timer_.async_wait(
+        [self = weak_from_this(), generation = ++deadline_generation_](error_code ec) {
+            if (ec)
+                return; // replaced by a nearer wait, or the session is gone
+            if (auto s = self.lock())
+                s->on_client_deadline(generation);
+        });
 }
 
 void session::on_client_deadline(std::uint64_t generation) {
     if (generation != deadline_generation_)
-        return; // disarmed or re-armed since this tick was scheduled
+        return; // a nearer wait replaced this one
+    deadline_timer_pending_ = false;
+    if (!deadline_armed_)
+        return; // nothing to watch until the next arm
     const auto now = std::chrono::steady_clock::now();
     if (deadline_window_.count() > 0) {
         auto acked = tcp_bytes_acked(stream_.socket().native_handle());
@@ -166,17 +183,17 @@ void session::on_client_deadline(std::uint64_t generation) {
         }
     }
     if (now < deadline_at_) {
-        schedule_client_deadline(generation);
+        schedule_client_deadline();
         return;
     }
     deadline_passed_ = true;
+    deadline_armed_ = false;
     error_code ignored;
     stream_.socket().cancel(ignored); // the operation ends with operation_aborted
 }
 
 error_code session::disarm_client_deadline(error_code ec) {
-    ++deadline_generation_;
-    deadline_timer_.cancel();
+    deadline_armed_ = false; // the pending wait (if any) stays: the next arm may reuse it
     if (deadline_passed_ && ec == net::error::operation_aborted)
         return beast::error::timeout;
     return ec;
@@ -300,10 +317,8 @@ awaitable<session::head_result> session::read_request_head() {
 awaitable<void> session::answer_local(std::string response, request_record& rec, unsigned status) {
     rec.status = status;
     rec.local = true;
-    const auto& snap = snap_; // the request's snapshot (no lock per write)
-    stream_.tcp().expires_after(snap->cfg->limits.body_timeout);
-    auto [ec, n] = co_await net::async_write(stream_, net::buffer(response), use_nothrow);
-    rec.bytes_out += n;
+    std::vector<net::const_buffer> bufs{net::buffer(response)};
+    co_await write_client(bufs, rec);
     if (rec.start.time_since_epoch().count() != 0)
         finish_request(rec);
     else

@@ -70,7 +70,8 @@ private:
     void arm_client_deadline(std::chrono::steady_clock::time_point at,
                              std::chrono::milliseconds progress_window = {});
     error_code disarm_client_deadline(error_code ec);
-    void schedule_client_deadline(std::uint64_t generation);
+    void schedule_client_deadline();
+    std::chrono::steady_clock::time_point next_deadline_check() const;
     void on_client_deadline(std::uint64_t generation);
 
     worker& worker_;
@@ -85,8 +86,11 @@ private:
     net::steady_timer deadline_timer_;
     std::chrono::steady_clock::time_point deadline_at_;
     std::chrono::milliseconds deadline_window_{0};
-    std::uint64_t deadline_generation_ = 0; // a tick of an earlier deadline changes nothing
+    std::chrono::steady_clock::time_point deadline_timer_at_; // when the pending wait fires
+    std::uint64_t deadline_generation_ = 0; // of the pending wait: a replaced one does nothing
     std::uint64_t deadline_acked_ = 0;
+    bool deadline_armed_ = false;         // a client operation is being watched
+    bool deadline_timer_pending_ = false; // deadline_timer_ has a wait that will fire
     bool deadline_passed_ = false;
     bool idle_ = true;
     bool first_request_ = true;
