@@ -23,12 +23,27 @@ bool is_one_of(std::string_view lower, std::initializer_list<std::string_view> n
     return std::find(names.begin(), names.end(), lower) != names.end();
 }
 
-void assign_lower(std::string& out, std::string_view s) {
-    out.assign(s.data(), s.size());
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c + 32);
-}
+// Field names in lower case, one at a time, in a buffer reused for the next name: names up
+// to 64 bytes (all real ones) take no allocation.
+class lowercase_buffer {
+public:
+    std::string_view operator()(std::string_view s) {
+        char* out = small_.data();
+        if (s.size() > small_.size()) {
+            large_.resize(s.size());
+            out = large_.data();
+        }
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const char c = s[i];
+            out[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+        }
+        return {out, s.size()};
+    }
+
+private:
+    std::array<char, 64> small_;
+    std::string large_;
+};
 
 } // namespace
 
@@ -43,8 +58,14 @@ std::string to_lower(std::string_view s) {
 hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
     for (auto it = f.find(http::field::connection);
          it != f.end() && it->name() == http::field::connection; ++it) {
-        for (auto token : http::token_list(it->value()))
-            named_.push_back(to_lower(token));
+        for (auto token : http::token_list(it->value())) {
+            // "keep-alive" and "upgrade" are hop-by-hop anyway: the usual Connection header
+            // then costs no allocation.
+            auto lower = to_lower(token);
+            if (std::find(fixed_hop_by_hop.begin(), fixed_hop_by_hop.end(), lower) ==
+                fixed_hop_by_hop.end())
+                named_.push_back(std::move(lower));
+        }
     }
 }
 
@@ -70,11 +91,9 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     append_field(out, "Host", plan.host);
 
     std::string xff, xfproto, xfhost, via;
-    std::string lower;
-    lower.reserve(64);
+    lowercase_buffer lower;
     for (const auto& f : req) {
-        assign_lower(lower, f.name_string()); // reuses the buffer: no allocation per field
-        std::string_view name = lower;
+        const std::string_view name = lower(f.name_string());
         if (hop.contains(name) && !(plan.upgrade && (name == "upgrade" || name == "connection")))
             continue;
         if (plan.upgrade && name == "connection")
@@ -171,11 +190,9 @@ std::string build_client_response_head(const http::response_header<>& res,
         out.append(reason.data(), reason.size());
     out += "\r\n";
     std::string via;
-    std::string lower;
-    lower.reserve(64);
+    lowercase_buffer lower;
     for (const auto& f : res) {
-        assign_lower(lower, f.name_string()); // reuses the buffer: no allocation per field
-        std::string_view name = lower;
+        const std::string_view name = lower(f.name_string());
         if (plan.keep_upgrade && (name == "upgrade"))
             ; // kept
         else if (hop.contains(name))

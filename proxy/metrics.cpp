@@ -48,6 +48,15 @@ std::string label(std::string_view key, std::string_view value) {
     return s;
 }
 
+// ++counters[key] for a map with a transparent comparator: found by the view, and the key's
+// strings are copied only when the label set is new.
+template <class Map, class Key> void bump(Map& counters, const Key& key) {
+    auto it = counters.find(key);
+    if (it == counters.end())
+        it = counters.emplace(typename Map::key_type(key), 0).first;
+    ++it->second;
+}
+
 const char* status_class(unsigned s) {
     static constexpr const char* names[] = {"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"};
     return s < 600 ? names[s / 100] : "0xx";
@@ -104,13 +113,16 @@ void metrics::record(const request_record& rec) {
     if (!rec.local && rec.upstream_status)
         upstream_latency_.observe(std::chrono::duration<double>(rec.upstream_time).count());
 
+    const std::string_view country = rec.where.unknown() ? "unknown" : rec.where.country;
     std::lock_guard lock(mutex_);
-    ++requests_[{rules::to_string(rec.decision), rec.rule, status_class(rec.status)}];
-    ++requests_by_country_[rec.where.unknown() ? std::string("unknown") : rec.where.country];
+    bump(requests_, std::tuple<std::string_view, std::string_view, std::string_view>(
+                        rules::to_string(rec.decision), rec.rule, status_class(rec.status)));
+    bump(requests_by_country_, country);
     if (rec.injected)
-        ++notices_[{rec.notice_id, rec.notice_version}];
+        bump(notices_,
+             std::tuple<std::string_view, std::string_view>(rec.notice_id, rec.notice_version));
     if (!rec.mirror.empty())
-        ++redirects_[rec.mirror];
+        bump(redirects_, std::string_view(rec.mirror));
 }
 
 void metrics::rejected(unsigned status) noexcept {
@@ -165,7 +177,7 @@ std::string metrics::render() const {
                "Notices injected, by notice id and text version.");
         for (const auto& [k, v] : notices_)
             line(out, "geogate_notices_injected_total",
-                 label("notice", k.first) + "," + label("version", k.second), v);
+                 label("notice", std::get<0>(k)) + "," + label("version", std::get<1>(k)), v);
         header(out, "geogate_redirects_total", "counter", "Mirror redirects by mirror.");
         for (const auto& [k, v] : redirects_)
             line(out, "geogate_redirects_total", label("mirror", k), v);

@@ -64,11 +64,14 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>
+    // The per-request counters compare with std::less<> so record() looks keys up as views
+    // and copies strings only the first time a label set appears.
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t, std::less<>>
         requests_; // decision, rule, class
-    std::map<std::string, std::uint64_t> requests_by_country_;
-    std::map<std::pair<std::string, std::string>, std::uint64_t> notices_;       // id, version
-    std::map<std::string, std::uint64_t> redirects_;                             // mirror
+    std::map<std::string, std::uint64_t, std::less<>> requests_by_country_;
+    std::map<std::tuple<std::string, std::string>, std::uint64_t, std::less<>>
+        notices_;                                                                // id, version
+    std::map<std::string, std::uint64_t, std::less<>> redirects_;                // mirror
     std::map<std::string, bool> mirror_up_;                                      // health checks
     std::map<std::pair<std::string, std::string>, std::uint64_t> mirror_probes_; // mirror, result
     std::map<std::string, std::uint64_t> upstream_errors_;

@@ -317,8 +317,8 @@ awaitable<session::head_result> session::read_request_head() {
 awaitable<void> session::answer_local(std::string response, request_record& rec, unsigned status) {
     rec.status = status;
     rec.local = true;
-    std::vector<net::const_buffer> bufs{net::buffer(response)};
-    co_await write_client(bufs, rec);
+    const net::const_buffer whole = net::buffer(response);
+    co_await write_client({&whole, 1}, rec);
     if (rec.start.time_since_epoch().count() != 0)
         finish_request(rec);
     else
@@ -691,15 +691,15 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
     co_return true;
 }
 
-awaitable<bool> session::write_client(std::vector<net::const_buffer>& buffers,
-                                      request_record& rec) {
+awaitable<bool> session::write_client(std::span<const net::const_buffer> all, request_record& rec) {
     error_code now_ec;
-    const std::size_t sent = stream_.write_now(buffers, now_ec);
+    const std::size_t sent = stream_.write_now(all, now_ec);
     rec.bytes_out += sent;
     if (now_ec)
         co_return false;
-    if (sent == net::buffer_size(buffers))
+    if (sent == net::buffer_size(all))
         co_return true; // the usual case: no deadline, no completion handler
+    std::vector<net::const_buffer> buffers(all.begin(), all.end());
     drop_front(buffers, sent);
     const auto& snap = snap_; // the request's snapshot (no lock per write)
     // body_timeout is "no progress for this long": every byte the reader acknowledges counts,

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ private:
                                    http::response_parser<http::buffer_body>& res,
                                    upstream_connection& up, request_record& rec, bool& reusable);
     awaitable<void> tunnel(upstream_connection& up);
-    awaitable<bool> write_client(std::vector<net::const_buffer>& buffers, request_record& rec);
+    awaitable<bool> write_client(std::span<const net::const_buffer> buffers, request_record& rec);
     awaitable<void> answer_local(std::string response, request_record& rec, unsigned status);
     void finish_request(request_record& rec);
 

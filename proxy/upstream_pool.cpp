@@ -23,15 +23,21 @@ bool upstream_pool::still_open(upstream_connection& c) noexcept {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && c.buffer.size() == 0;
 }
 
+bool is_origin_key(std::string_view key, const origin_config& o) noexcept {
+    const std::string_view scheme = o.tls ? "https://" : "http://";
+    return key.size() == scheme.size() + o.host.size() + 1 + o.port.size() &&
+           key.starts_with(scheme) && key.substr(scheme.size(), o.host.size()) == o.host &&
+           key[scheme.size() + o.host.size()] == ':' && key.ends_with(o.port);
+}
+
 awaitable<upstream_pool::acquired> upstream_pool::acquire(const origin_config& origin,
                                                           bool fresh_only) {
-    auto key = origin_key(origin);
     auto now = std::chrono::steady_clock::now();
     while (!fresh_only && !idle_.empty()) {
         auto entry = std::move(idle_.back());
         idle_.pop_back();
-        if (entry.conn->origin_key != key || now - entry.since > origin.idle_timeout ||
-            !still_open(*entry.conn)) {
+        if (!is_origin_key(entry.conn->origin_key, origin) ||
+            now - entry.since > origin.idle_timeout || !still_open(*entry.conn)) {
             entry.conn->stream.close();
             continue;
         }

@@ -68,7 +68,9 @@ private:
     std::vector<tcp::endpoint> resolved_;
 };
 
-/// "http://host:port/base" — identifies an origin for pooling.
+/// "http://host:port" — identifies an origin for pooling.
 std::string origin_key(const origin_config& o);
+/// Whether `key` is origin_key(o), without building it (acquire() runs per request).
+bool is_origin_key(std::string_view key, const origin_config& o) noexcept;
 
 } // namespace geogate

@@ -1,11 +1,12 @@
 // The small pure pieces: notice ETag variants and their translation back for the origin,
 // geogate's own error pages, the client key that keeps a reader on one mirror, and the open
-// connection count per client address.
+// connection count per client address, the origin key of pooled connections.
 #include "proxy/client_connections.hpp"
 #include "proxy/client_key.hpp"
 #include "proxy/error_page.hpp"
 #include "proxy/net.hpp"
 #include "proxy/notice_response.hpp"
+#include "proxy/upstream_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -153,4 +154,29 @@ TEST_CASE("client connections: a limit per address, IPv4 and its mapped form ali
     c.remove(a); // more removes than adds change nothing
     CHECK(c.try_add(a, 1));
     CHECK(c.open_from(a) == 1);
+}
+
+TEST_CASE("origin key: a pooled connection is reused only for the same scheme, host and port",
+          "[proxy][pool]") {
+    origin_config a;
+    a.host = "origin.test";
+    a.port = "8080";
+    const std::string key = origin_key(a);
+    CHECK(key == "http://origin.test:8080");
+    CHECK(is_origin_key(key, a));
+    origin_config tls = a;
+    tls.tls = true;
+    CHECK_FALSE(is_origin_key(key, tls));
+    CHECK(is_origin_key(origin_key(tls), tls));
+    origin_config other_port = a;
+    other_port.port = "80";
+    CHECK_FALSE(is_origin_key(key, other_port));
+    origin_config longer_host = a;
+    longer_host.host = "origin.test2";
+    CHECK_FALSE(is_origin_key(key, longer_host));
+    origin_config shifted = a; // same characters, split differently between host and port
+    shifted.host = "origin.test:8";
+    shifted.port = "080";
+    CHECK_FALSE(is_origin_key(key, shifted));
+    CHECK_FALSE(is_origin_key("", a));
 }
