@@ -113,17 +113,19 @@ private:
             out.insert(out.end(), views_.begin(), views_.end());
             return true;
         }
-        encoded_.clear();
+        // The end has a buffer of its own: the output of the write() before stays valid.
+        std::string& encoded = last ? encoded_end_ : encoded_;
+        encoded.clear();
         for (auto v : views_)
-            if (encoder_.encode(v, encoded_, false) == html::codec_status::error)
+            if (encoder_.encode(v, encoded, false) == html::codec_status::error)
                 return false;
         // Flush at every upstream read so a streamed page renders progressively.
-        if (!last && encoder_.encode({}, encoded_, true) == html::codec_status::error)
+        if (!last && encoder_.encode({}, encoded, true) == html::codec_status::error)
             return false;
-        if (last && encoder_.finish(encoded_) == html::codec_status::error)
+        if (last && encoder_.finish(encoded) == html::codec_status::error)
             return false;
-        if (!encoded_.empty())
-            out.push_back(encoded_);
+        if (!encoded.empty())
+            out.push_back(encoded);
         return true;
     }
 
@@ -141,6 +143,7 @@ private:
     std::string prefix_;
     std::string decoded_;
     std::string encoded_;
+    std::string encoded_end_;
     std::vector<std::string_view> views_;
 };
 

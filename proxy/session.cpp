@@ -794,9 +794,8 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     // Beast's parser it would come in flat_buffer-sized pieces and be copied twice.
     const bool raw = res.content_length().has_value();
     std::uint64_t remaining = raw ? *res.content_length() : 0;
-    bool finishing = false; // the body has ended; only the transform's finish() is left
     for (;;) {
-        bool done = finishing || (raw ? remaining == 0 : res.is_done());
+        bool done = raw ? remaining == 0 : res.is_done();
         std::size_t got = 0;
         const char* in_data = body_buf_.data(); // where this round's `got` bytes are
         std::size_t consume_after = 0;          // of up.buffer, once this round is written
@@ -860,13 +859,10 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
             bufs.push_back(net::buffer(head_out));
         std::string_view in(in_data, got);
         if (transform) {
-            // write() and finish() each invalidate the views of the call before: the last
-            // piece of data goes out in its own write, finish() in the next round.
-            bool finish_now = done && in.empty();
-            if (done && !in.empty())
-                done = false, finishing = true;
+            // finish() keeps the views of the write() before: the last piece of the body
+            // and its end (held bytes, a fallback notice, the last chunk) go in one write.
             if ((!in.empty() && !transform->write(in, pieces)) ||
-                (finish_now && !transform->finish(pieces))) {
+                (done && !transform->finish(pieces))) {
                 rec.aborted = true;
                 if (!head_sent) {
                     auto page = error_response(502, true);

@@ -106,10 +106,13 @@ void injector::amend_meta_csp(std::string hash_source, std::string style_nonce,
 void injector::flush_to(std::uint64_t abs) {
     if (abs <= emitted_)
         return;
-    const std::uint64_t held_base = base_ - cur_held_.size();
+    // During feed() the bytes kept by the call before are in cur_held_; finish() reads what
+    // the last feed() kept from held_ directly (see there).
+    const std::string& held = finished_ ? held_ : cur_held_;
+    const std::uint64_t held_base = base_ - held.size();
     if (emitted_ < base_) {
         const std::uint64_t stop = std::min(abs, base_);
-        out_->emplace_back(cur_held_.data() + (emitted_ - held_base), stop - emitted_);
+        out_->emplace_back(held.data() + (emitted_ - held_base), stop - emitted_);
         emitted_ = stop;
     }
     if (abs > emitted_) {
@@ -231,9 +234,8 @@ void injector::finish(std::vector<std::string_view>& out) {
         return;
     finished_ = true;
     out_ = &out;
-    cur_held_.swap(held_);
-    held_.clear();
-    meta_out_.clear();
+    // Emit what the last feed() kept straight from held_: the views that feed() returned (into
+    // cur_held_ and meta_out_) stay valid, so the caller can send both in one write.
     in_ = std::string_view();
     if (!inserted_ && have_cand_) {
         insert_at(cand_);

@@ -76,7 +76,8 @@ public:
 
     /// End of the body. Flushes what is held; inserts the fragment at the fallback place if it
     /// was not inserted yet (a page without a body tag still gets the notice where a browser
-    /// renders it: see "Fallback" above). Further feed()/finish() calls are no-ops.
+    /// renders it: see "Fallback" above). Further feed()/finish() calls are no-ops. The views
+    /// of the feed() right before stay valid too: the last piece and the end go out together.
     void finish(std::vector<std::string_view>& out);
 
     /// Before the first feed(): amend meta CSP policies so that our <style> (with content hash

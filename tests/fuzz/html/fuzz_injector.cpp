@@ -63,8 +63,7 @@ result run(std::string_view page, const std::vector<std::size_t>& cuts, const co
         from = cut;
     }
     inj.feed(page.substr(from), out);
-    take();
-    inj.finish(out);
+    inj.finish(out); // must keep the last feed()'s views valid: read only now
     take();
     if (!inj.inserted())
         std::abort();
