@@ -69,6 +69,7 @@ private:
     bool read_region(const city_db& c, std::uint32_t offset, location& out) const noexcept;
     void read_anonymizer(const boost::asio::ip::address& a, location& out) const noexcept;
 
+    std::uint64_t id_; // unique per provider: keys the per-thread cache of decoded regions
     std::vector<city_db> city_;
     std::vector<const city_db*> v4_order_; // IPv4-only databases, then IPv6 ones
     std::vector<const city_db*> v6_order_; // IPv6 databases

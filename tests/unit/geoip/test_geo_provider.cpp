@@ -231,3 +231,19 @@ TEST_CASE("live updates: a replaced database file is noticed, a broken one refus
         CHECK(at(*old, "198.51.100.1") == "UA UA-40");
     }
 }
+
+TEST_CASE("decoded regions are cached per thread, but each provider answers from its own data") {
+    // Two versions of one database open at once (a reload in flight): records at the same
+    // offsets, different regions. Interleaved and repeated lookups must never mix them.
+    auto v1 = open({db("geogate-city-flat.mmdb")});
+    auto v2 = open({db("geogate-city-flat-v2.mmdb")});
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        CHECK(at(*v1, "198.51.100.1") == "UA UA-40");
+        CHECK(at(*v2, "198.51.100.1") == "PL");
+    }
+    // A provider opened after another was freed never answers from the freed one's entries.
+    v1.reset();
+    auto v3 = open({db("geogate-city-flat-v2.mmdb")});
+    CHECK(at(*v3, "198.51.100.1") == "PL");
+}
