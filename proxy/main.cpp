@@ -7,12 +7,14 @@
 #include "proxy/server.hpp"
 #include "proxy/snapshot.hpp"
 #include "rules/notices/notice_catalog.hpp"
+#include "rules/toml/document.hpp"
 
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace geogate;
@@ -237,6 +239,13 @@ int main(int argc, char** argv) {
     if (argc < 2)
         return usage();
     std::string cmd = argv[1];
+    // The TOML parser runs as a fresh copy of this binary (rules/toml/isolated_parser.cpp);
+    // /proc/self/exe is this very file even after an upgrade replaced it on disk. Without
+    // /proc the parser falls back to fork().
+    if (cmd == toml::parser_command_name)
+        return toml::parser_command_main(argc - 2, argv + 2);
+    if (::access("/proc/self/exe", X_OK) == 0)
+        toml::use_parser_command({"/proc/self/exe", toml::parser_command_name});
     if (cmd == "--version" || cmd == "version") {
         std::printf("geogate %s\n", GEOGATE_VERSION);
         return 0;

@@ -216,6 +216,10 @@ void server::note_per_client_refusal(const net::ip::address& peer, const config&
 }
 
 void server::on_signal(int signo) {
+    // One line per signal acted on, before what it starts: an operator (or a test) can tell a
+    // signal that never arrived from a reload that is slow or fails.
+    const char* name = sigabbrev_np(signo);
+    event_log::info("signal", {{"signal", name ? name : std::to_string(signo)}});
     switch (signo) {
     case SIGHUP:
         reloader_->reload_async("SIGHUP");

@@ -49,12 +49,25 @@ struct parse_limits {
 };
 
 /// Parses one file in an isolated child process. Errors name the file and position.
-/// How it is isolated (and why fork without exec is safe in a multi-threaded proxy) is
+/// How it is isolated (a fresh process started with use_parser_command(), else fork()) is
 /// explained at the top of isolated_parser.cpp. Never throws except std::bad_alloc.
 parse_result parse_file_isolated(const std::string& path, const parse_limits& limits = {});
 /// Same for text already in memory; `source_name` is what diagnostics call the file.
 parse_result parse_text_isolated(std::string_view text, std::string_view source_name,
                                  const parse_limits& limits = {});
+
+/// A program that can run the parser as a command of its own (geogate: `geogate
+/// __toml-parser`, see parser_command_main) names it here, once, before it starts threads:
+/// every later parse then starts that command (posix_spawn + exec) instead of fork()ing the
+/// caller. A fork()ed copy of a multi-threaded process can wait forever on an allocator lock
+/// another thread held at the fork (the sanitizer runtimes have no fork handlers for theirs),
+/// which turned a reload under load into a 10 s wait and a bogus "malformed" error.
+void use_parser_command(std::vector<std::string> argv);
+/// The body of that command: argv = {SOURCE_NAME, CPU_SECONDS, ADDRESS_SPACE_BYTES,
+/// MAX_INPUT_BYTES}; reads the text from stdin, writes the answer to stdout and _exit()s.
+/// Returns (2) only when the arguments are wrong.
+int parser_command_main(int argc, char** argv);
+inline constexpr const char* parser_command_name = "__toml-parser";
 
 /// The wire format between child and parent (exposed for tests and the fuzzer): a node tree
 /// to bytes and back. decode() checks every length and the nesting depth; nullopt on garbage.

@@ -1,36 +1,45 @@
-// The only file that includes toml++. It runs toml++ in a forked child, never in the caller.
+// The only file that includes toml++. It runs toml++ in a child process, never in the caller.
 //
-// Why fork() without exec, and why that is safe in the multi-threaded proxy (reloads run while
-// I/O threads serve):
-// - After fork() in a multi-threaded process only the calling thread exists in the child, and
-//   locks held by other threads stay held. glibc re-initialises its malloc arenas in the child
-//   (fork runs __malloc_fork_lock_parent / _unlock_child), so malloc/free work there.
-// - The child does nothing else that takes a lock: no stdio, no iostream on user locales, no
-//   exceptions (toml++ is built here with TOML_EXCEPTIONS=0, so no unwinder / dl locks), no
-//   Asio, no logging. It parses bytes already in its copy of our memory, writes to a pipe and
-//   calls _exit() (no atexit handlers, no static destructors, no LeakSanitizer pass).
-// - Whatever we missed (a lock held by a sanitizer runtime, a toml++ bug that loops) cannot
-//   reach the parent: the child has RLIMIT_CPU, RLIMIT_AS (not under ASan/TSan, which reserve
-//   terabytes of virtual memory), no core dumps, PR_SET_PDEATHSIG, and the parent waits with a
-//   wall-clock deadline, then SIGKILLs and reaps it. A crash, hang, sanitizer abort or garbage
-//   output all become one ordinary diagnostic naming the file.
-// - The pipe is created O_CLOEXEC so a concurrent fork+exec elsewhere cannot inherit it and
-//   keep it open (which would turn EOF into a timeout). The child is reaped with waitpid(pid),
-//   so nothing else in the process may reap all children (waitpid(-1)).
-// posix_spawn of a helper binary would avoid the fork caveats entirely but needs a second
-// executable installed next to every binary that loads rules (geogate, tests, fuzzer).
+// Two ways to start the child:
+// - A fresh process (posix_spawn + exec of the command named by use_parser_command(); geogate
+//   runs itself as `geogate __toml-parser`). The text goes in on stdin (a memfd), the answer
+//   comes back on stdout. Nothing of the caller's state crosses over: not its locks, not its
+//   signal mask or dispositions (reset to the defaults), not its sockets (all O_CLOEXEC).
+//   This is what geogate uses, because of the caveat below.
+// - fork() without exec, when no command is named (unit tests, fuzzers, single-threaded
+//   callers). After fork() in a multi-threaded process only the calling thread exists in the
+//   child, and locks held by other threads stay held. glibc re-initialises its malloc arenas in
+//   the child (fork runs __malloc_fork_lock_parent / _unlock_child), so with glibc malloc the
+//   child works; but an allocator without fork handlers does not: the ASan/TSan runtimes of
+//   g++ 12 leave a size-class lock held by a busy I/O thread locked in the child, which then
+//   waits forever on its first allocation of that size (seen in CI: a SIGHUP reload while the
+//   test kept requesting pages took the full timeout and failed). The child does nothing else
+//   that takes a lock: no stdio, no iostream on user locales, no exceptions (toml++ is built
+//   here with TOML_EXCEPTIONS=0, so no unwinder / dl locks), no Asio, no logging.
+// Either way the child parses, writes to a pipe and calls _exit() (no atexit handlers, no
+// static destructors, no LeakSanitizer pass), and whatever goes wrong in it cannot reach the
+// parent: it has RLIMIT_CPU, RLIMIT_AS (not under ASan/TSan, which reserve terabytes of
+// virtual memory), no core dumps, PR_SET_PDEATHSIG, and the parent waits with a wall-clock
+// deadline, then SIGKILLs and reaps it. A crash, hang, sanitizer abort or garbage output all
+// become one ordinary diagnostic naming the file. The pipes are created O_CLOEXEC so a
+// concurrent fork+exec elsewhere cannot inherit them and keep them open (which would turn EOF
+// into a timeout). The child is reaped with waitpid(pid), so nothing else in the process may
+// reap all children (waitpid(-1)).
 #define TOML_EXCEPTIONS 0
 #define TOML_HEADER_ONLY 1
 #include "rules/toml/document.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -52,6 +61,8 @@
 
 // Set by libFuzzer / sanitizer users; the child clears it so that its death is not reported as
 // the parent's (a fuzzer would otherwise write a crash artifact for an isolated toml++ bug).
+extern char** environ;
+
 extern "C" void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak));
 
 namespace geogate::toml {
@@ -194,19 +205,11 @@ bool write_all(int fd, const char* data, std::size_t size) {
     return true;
 }
 
-[[noreturn]] void run_child(int fd, std::string_view text, std::string_view source_name,
-                            const parse_limits& limits) {
+// What both kinds of child do first: die with the parent, no core, bounded CPU and memory.
+void limit_child(const parse_limits& limits) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (&__sanitizer_set_death_callback != nullptr)
         __sanitizer_set_death_callback(nullptr);
-    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE})
-        ::signal(sig, SIG_DFL);
-    int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (devnull >= 0) {
-        // Sanitizer reports and toml++ asserts of the child must not land in the event log.
-        ::dup2(devnull, STDERR_FILENO);
-        ::dup2(devnull, STDOUT_FILENO);
-    }
     rlimit core{0, 0};
     ::setrlimit(RLIMIT_CORE, &core);
     rlimit cpu{limits.cpu_seconds, limits.cpu_seconds + 1};
@@ -215,8 +218,73 @@ bool write_all(int fd, const char* data, std::size_t size) {
         rlimit as{limits.address_space_bytes, limits.address_space_bytes};
         ::setrlimit(RLIMIT_AS, &as);
     }
+}
+
+[[noreturn]] void run_child(int fd, std::string_view text, std::string_view source_name,
+                            const parse_limits& limits) {
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE})
+        ::signal(sig, SIG_DFL);
+    int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull >= 0) {
+        // Sanitizer reports and toml++ asserts of the child must not land in the event log.
+        ::dup2(devnull, STDERR_FILENO);
+        ::dup2(devnull, STDOUT_FILENO);
+    }
+    limit_child(limits);
     std::string msg = child_parse(text, source_name);
     _exit(write_all(fd, msg.data(), msg.size()) ? 0 : 3);
+}
+
+std::vector<std::string>& parser_command() {
+    static std::vector<std::string> argv; // set once, before threads (use_parser_command)
+    return argv;
+}
+
+// Starts parser_command() with the text on stdin and `out` as stdout; -1 and errno on failure.
+pid_t spawn_parser(std::string_view text, std::string_view source_name, const parse_limits& limits,
+                   int out) {
+    const int in = ::memfd_create("geogate-toml", MFD_CLOEXEC);
+    if (in < 0)
+        return -1;
+    if (!write_all(in, text.data(), text.size()) || ::lseek(in, 0, SEEK_SET) != 0) {
+        const int e = errno;
+        ::close(in);
+        errno = e;
+        return -1;
+    }
+    std::vector<std::string> args = parser_command();
+    args.emplace_back(source_name);
+    args.push_back(std::to_string(limits.cpu_seconds));
+    args.push_back(std::to_string(limits.address_space_bytes));
+    args.push_back(std::to_string(limits.max_input_bytes));
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+    // Sanitizer reports and toml++ asserts of the child must not land in the event log.
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(in);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return pid;
 }
 
 parse_result failure(std::string_view source_name, source_position where, std::string message) {
@@ -252,7 +320,8 @@ parse_result parse_text_isolated(std::string_view text, std::string_view source_
         return failure(source_name, {},
                        std::string("cannot create a pipe for the TOML parser: ") +
                            std::strerror(errno));
-    pid_t pid = ::fork();
+    const bool spawn = !parser_command().empty();
+    pid_t pid = spawn ? spawn_parser(text, source_name, limits, fds[1]) : ::fork();
     if (pid < 0) {
         int e = errno;
         ::close(fds[0]);
@@ -333,6 +402,38 @@ parse_result parse_text_isolated(std::string_view text, std::string_view source_
         }
     }
     return failure(source_name, {}, "the TOML parser returned an unreadable answer for this file");
+}
+
+void use_parser_command(std::vector<std::string> argv) {
+    parser_command() = std::move(argv);
+}
+
+int parser_command_main(int argc, char** argv) {
+    parse_limits limits;
+    auto number = [](const char* text, auto& value) {
+        const char* end = text + std::strlen(text);
+        return std::from_chars(text, end, value).ptr == end;
+    };
+    if (argc != 4 || !number(argv[1], limits.cpu_seconds) ||
+        !number(argv[2], limits.address_space_bytes) || !number(argv[3], limits.max_input_bytes))
+        return 2;
+    limit_child(limits);
+    std::string text;
+    char buf[65536];
+    while (text.size() <= limits.max_input_bytes) {
+        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            _exit(3);
+        if (n == 0)
+            break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    if (text.size() > limits.max_input_bytes)
+        _exit(3);
+    std::string msg = child_parse(text, argv[0]);
+    _exit(write_all(STDOUT_FILENO, msg.data(), msg.size()) ? 0 : 3);
 }
 
 parse_result parse_file_isolated(const std::string& path, const parse_limits& limits) {

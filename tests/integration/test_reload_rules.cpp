@@ -12,6 +12,8 @@
 #include <optional>
 #include <pthread.h>
 #include <regex>
+#include <string>
+#include <string_view>
 #include <thread>
 
 using namespace geogate::it;
@@ -64,6 +66,60 @@ seen ru_page(const geo_stack& s) {
 double failed_reloads(const geo_stack& s) {
     return metric_value(admin_get(s.admin_port(), "/metrics").body,
                         "geogate_reloads_total{result=\"failed\"}");
+}
+
+const char* name_of(seen what) {
+    return what == seen::notice ? "notice" : what == seen::redirect ? "redirect" : "other";
+}
+
+// The event-log lines about signals and reloads, for a failure message (the whole log is long).
+std::string signal_and_reload_events(const std::string& log) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < log.size()) {
+        auto end = log.find('\n', pos);
+        if (end == std::string::npos)
+            end = log.size();
+        const std::string_view line(log.data() + pos, end - pos);
+        for (const char* event :
+             {"\"event\":\"signal", "\"event\":\"reload", "\"event\":\"stopped"})
+            if (line.find(event) != std::string_view::npos) {
+                out.append(line);
+                out += '\n';
+                break;
+            }
+        pos = end + 1;
+    }
+    return out.empty() ? "(none)" : out;
+}
+
+// Waits (bounded) until the RU page is `want`, as after a SIGHUP. Returns `want`'s name, or
+// else what the page was instead and the proxy's state, so that a failing CHECK says at once
+// whether the signal arrived, the reload ran, failed, or the proxy died:
+// "notice, reloads ok=0 failed=0, signal events=0, signals_unblocked=no, alive=yes".
+std::string page_after_sighup(geo_stack& s, seen want) {
+    std::string last = "(no request)";
+    if (eventually([&] {
+            const auto res =
+                round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow));
+            const seen got = classify(res);
+            last =
+                got == seen::other ? "other: status " + std::to_string(res.status) : name_of(got);
+            return got == want;
+        }))
+        return last;
+    const std::string metrics = admin_get(s.admin_port(), "/metrics").body;
+    const auto count = [&](const char* result) {
+        const double v =
+            metric_value(metrics, std::string("geogate_reloads_total{result=\"") + result + "\"}");
+        return v < 0 ? std::string("?") : std::to_string(static_cast<long long>(v));
+    };
+    const std::string log = s.proxy->event_log();
+    return last + ", reloads ok=" + count("ok") + " failed=" + count("failed") +
+           ", signal events=" + std::to_string(occurrences(log, "\"event\":\"signal\"")) +
+           ", signals_unblocked=" +
+           (log.find("\"signals_unblocked\"") != std::string::npos ? "yes" : "no") +
+           ", alive=" + (s.proxy->process().wait_exit(milliseconds(0)) ? "no" : "yes");
 }
 
 // A reader that keeps requesting the RU page on keep-alive connections until stopped, sorting
@@ -120,14 +176,15 @@ TEST_CASE("SIGHUP swaps the rules", "[reload]") {
     geo_stack s(notice_rules);
     REQUIRE(s.proxy->started());
     CHECK(ru_page(s) == seen::notice);
-    replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
-    s.proxy->process().send_signal(SIGHUP);
-    const bool swapped = eventually([&] { return ru_page(s) == seen::redirect; });
-    INFO("event log:\n" << s.proxy->event_log());
-    CHECK(swapped);
-    replace_file(s.proxy->dir() / "rules/10-rules.toml", notice_rules);
-    s.proxy->process().send_signal(SIGHUP);
-    CHECK(eventually([&] { return ru_page(s) == seen::notice; }));
+    for (const seen want : {seen::redirect, seen::notice}) {
+        replace_file(s.proxy->dir() / "rules/10-rules.toml",
+                     want == seen::redirect ? redirect_rules : notice_rules);
+        s.proxy->process().send_signal(SIGHUP);
+        const std::string page = page_after_sighup(s, want);
+        INFO("signal and reload events:\n" << signal_and_reload_events(s.proxy->event_log()));
+        INFO("event log:\n" << s.proxy->event_log());
+        CHECK(page == name_of(want));
+    }
 }
 
 // A supervisor can start geogate with SIGHUP blocked (the CI runner does; the mask survives
@@ -146,9 +203,10 @@ TEST_CASE("SIGHUP reloads even when geogate was started with SIGHUP blocked", "[
     CHECK(ru_page(s) == seen::notice);
     replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
     s.proxy->process().send_signal(SIGHUP);
-    const bool swapped = eventually([&] { return ru_page(s) == seen::redirect; });
+    const std::string page = page_after_sighup(s, seen::redirect);
+    INFO("signal and reload events:\n" << signal_and_reload_events(s.proxy->event_log()));
     INFO("event log:\n" << s.proxy->event_log());
-    CHECK(swapped);
+    CHECK(page == "redirect");
 }
 
 TEST_CASE("POST /reload swaps the rules before it answers", "[reload][admin]") {

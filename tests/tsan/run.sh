@@ -37,9 +37,10 @@ if ! "$BIN" --version >/dev/null 2>&1; then
 fi
 rm -f "$LOGS"/tsan.*
 
-# A failing test gets one more try: under TSan geogate runs ~10x slower and the TOML parser's
-# fork() happens inside TSan's runtime, so a bounded wait can run out without any race. A race
-# still fails the stage: every report lands in $LOGS, checked below whatever ctest says.
+# A failing test gets one more try: under TSan geogate runs ~10x slower, so a bounded wait can
+# run out without any race. (The TOML parser is a fresh exec'd process, not a fork() of the
+# TSan process, whose child could wait forever on a runtime lock: see isolated_parser.cpp.)
+# A race still fails the stage: every report lands in $LOGS, checked below whatever ctest says.
 status=0
 (cd "$BUILD" && "${prefix[@]}" ctest -L integration -j"$(nproc)" --timeout 300 \
     --repeat until-pass:2 --output-on-failure "$@") || status=$?
