@@ -113,7 +113,10 @@ void metrics::record(const request_record& rec) {
     if (!rec.local && rec.upstream_status)
         upstream_latency_.observe(std::chrono::duration<double>(rec.upstream_time).count());
 
-    const std::string_view country = rec.where.unknown() ? "unknown" : rec.where.country;
+    // Both arms views: `cond ? "unknown" : a_std_string` would be a temporary std::string,
+    // gone before the view is used (ASan: stack-use-after-scope).
+    const std::string_view country =
+        rec.where.unknown() ? std::string_view("unknown") : std::string_view(rec.where.country);
     std::lock_guard lock(mutex_);
     bump(requests_, std::tuple<std::string_view, std::string_view, std::string_view>(
                         rules::to_string(rec.decision), rec.rule, status_class(rec.status)));
