@@ -33,10 +33,7 @@ public:
             large_.resize(s.size());
             out = large_.data();
         }
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            const char c = s[i];
-            out[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-        }
+        std::transform(s.begin(), s.end(), out, ascii_lower);
         return {out, s.size()};
     }
 
@@ -49,9 +46,7 @@ private:
 
 std::string to_lower(std::string_view s) {
     std::string r(s);
-    for (auto& c : r)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c + 32);
+    std::transform(r.begin(), r.end(), r.begin(), ascii_lower);
     return r;
 }
 

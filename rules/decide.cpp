@@ -1,5 +1,7 @@
 #include "rules/decide.hpp"
 
+#include "common/http_text.hpp"
+
 #include <algorithm>
 
 namespace geogate::rules {
@@ -149,10 +151,6 @@ bool any_path_under(const std::vector<std::string>& prefixes, std::string_view p
     return false;
 }
 
-char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-}
-
 bool icontains(std::string_view hay, std::string_view needle) noexcept {
     if (needle.empty())
         return true;
@@ -160,7 +158,7 @@ bool icontains(std::string_view hay, std::string_view needle) noexcept {
         return false;
     for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
         std::size_t j = 0;
-        while (j < needle.size() && lower(hay[i + j]) == lower(needle[j]))
+        while (j < needle.size() && ascii_lower(hay[i + j]) == ascii_lower(needle[j]))
             ++j;
         if (j == needle.size())
             return true;

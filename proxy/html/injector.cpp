@@ -1,5 +1,6 @@
 #include "proxy/html/injector.hpp"
 
+#include "common/http_text.hpp"
 #include "proxy/html/meta_csp.hpp"
 
 #include <algorithm>
@@ -62,9 +63,6 @@ constexpr bool is_ws(char c) noexcept {
 }
 constexpr bool is_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-constexpr char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
 }
 constexpr std::string_view script_name = "script";
 constexpr std::string_view cdata_open = "[CDATA[";
@@ -467,7 +465,7 @@ const char* injector::scan(const char* p, const char* end) {
                 ++p;
             } else {
                 if (name_len_ < sizeof name_)
-                    name_[name_len_] = lower(c);
+                    name_[name_len_] = ascii_lower(c);
                 if (name_len_ < 255)
                     ++name_len_;
                 ++p;
@@ -714,7 +712,7 @@ const char* injector::scan(const char* p, const char* end) {
             continue;
         case st::raw_end_name:
             if (match_ < raw_len_) {
-                if (lower(c) == raw_name_[match_]) {
+                if (ascii_lower(c) == raw_name_[match_]) {
                     ++match_;
                     ++p;
                 } else {
@@ -758,7 +756,7 @@ const char* injector::scan(const char* p, const char* end) {
         case st::esc_end_name: {
             const st back = state_ == st::script_end_name ? st::script : st::esc;
             if (match_ < script_name.size()) {
-                if (lower(c) == script_name[match_]) {
+                if (ascii_lower(c) == script_name[match_]) {
                     ++match_;
                     ++p;
                 } else {
@@ -843,7 +841,8 @@ const char* injector::scan(const char* p, const char* end) {
                 state_ = (is_script == starting) ? st::dbl : st::esc;
                 ++p;
             } else if (is_alpha(c)) {
-                if (!mismatch_ && match_ < script_name.size() && lower(c) == script_name[match_])
+                if (!mismatch_ && match_ < script_name.size() &&
+                    ascii_lower(c) == script_name[match_])
                     ++match_;
                 else
                     mismatch_ = true;

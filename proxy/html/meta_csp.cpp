@@ -1,5 +1,6 @@
 #include "proxy/html/meta_csp.hpp"
 
+#include "common/http_text.hpp"
 #include "proxy/html/csp.hpp"
 
 #include <algorithm>
@@ -19,18 +20,6 @@ constexpr bool is_digit(char c) noexcept {
 }
 constexpr bool is_alnum(char c) noexcept {
     return is_alpha(c) || is_digit(c);
-}
-constexpr char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
 }
 
 // The named character references (with ';') whose value is ASCII: the whole set (WHATWG
@@ -113,9 +102,9 @@ template <class F> void for_each_attribute(std::string_view tag, F&& on_attr) {
             return;
         // attribute name: the first character is part of it even when it is '='
         name.clear();
-        name += lower(tag[i++]);
+        name += ascii_lower(tag[i++]);
         while (i < n && !is_ws(tag[i]) && tag[i] != '/' && tag[i] != '>' && tag[i] != '=')
-            name += lower(tag[i++]);
+            name += ascii_lower(tag[i++]);
         // after attribute name
         while (i < n && is_ws(tag[i]))
             ++i;
@@ -190,11 +179,12 @@ std::optional<std::string> decode_attribute_value(std::string_view raw) {
                 ++k;
             const std::size_t digits = k;
             std::uint32_t v = 0;
-            while (k < n &&
-                   (hex ? (is_digit(raw[k]) || (lower(raw[k]) >= 'a' && lower(raw[k]) <= 'f'))
-                        : is_digit(raw[k]))) {
-                const std::uint32_t d = is_digit(raw[k]) ? std::uint32_t(raw[k] - '0')
-                                                         : std::uint32_t(lower(raw[k]) - 'a' + 10);
+            while (k < n && (hex ? (is_digit(raw[k]) ||
+                                    (ascii_lower(raw[k]) >= 'a' && ascii_lower(raw[k]) <= 'f'))
+                                 : is_digit(raw[k]))) {
+                const std::uint32_t d = is_digit(raw[k])
+                                            ? std::uint32_t(raw[k] - '0')
+                                            : std::uint32_t(ascii_lower(raw[k]) - 'a' + 10);
                 v = std::min<std::uint32_t>(v * (hex ? 16 : 10) + d, 0x110000);
                 ++k;
             }
