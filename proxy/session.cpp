@@ -496,13 +496,13 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
         auto up_start = std::chrono::steady_clock::now();
         // The request head usually goes out in one non-blocking write; the async write (with
         // the origin's deadline) only takes what the kernel did not.
-        std::vector<net::const_buffer> head_bufs{net::buffer(up_head)};
+        const net::const_buffer head_buf = net::buffer(up_head);
         error_code wec;
-        const std::size_t head_sent = up->stream.write_now(head_bufs, wec);
+        const std::size_t head_sent = up->stream.write_now({&head_buf, 1}, wec);
         if (!wec && head_sent < up_head.size()) {
-            drop_front(head_bufs, head_sent);
             up->stream.tcp().expires_after(cfg.origin.response_timeout);
-            auto [async_ec, wn] = co_await net::async_write(up->stream, head_bufs, use_nothrow);
+            auto [async_ec, wn] =
+                co_await net::async_write(up->stream, head_buf + head_sent, use_nothrow);
             wec = async_ec;
         }
         bool ok = !wec;
