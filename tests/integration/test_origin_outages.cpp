@@ -33,6 +33,26 @@ std::pair<http_response, steady_clock::duration> timed(unsigned short port,
     return {std::move(res), steady_clock::now() - started};
 }
 
+// Three requests to an origin that cannot answer, each on a fresh connection: every one gets a
+// complete `status` page after between `at_least` and `at_most`. Returns the proxy's descriptor
+// count settled after the first request (the resolver's thread and descriptors exist from then
+// on), for the leak checks that follow.
+int three_answers_from_dead_origin(geogate_process& proxy, const std::string& target, int status,
+                                   steady_clock::duration at_least,
+                                   steady_clock::duration at_most) {
+    int fds_before = 0;
+    for (int i = 0; i < 3; ++i) {
+        if (i == 1)
+            fds_before = settled_fds(proxy.process().pid(), proxy.port());
+        const auto [res, took] = timed(proxy.port(), target);
+        CHECK(res.status == status);
+        CHECK(res.complete);
+        CHECK(took >= at_least);
+        CHECK(took < at_most);
+    }
+    return fds_before;
+}
+
 } // namespace
 
 TEST_CASE("a black-holed origin (connect never completes) gives 502 within connect_timeout",
@@ -42,16 +62,11 @@ TEST_CASE("a black-holed origin (connect never completes) gives 502 within conne
     geogate_process proxy(config_for(hole.url()));
     REQUIRE(proxy.started());
     const pid_t pid = proxy.process().pid();
-    int fds_before = 0;
-    for (int i = 0; i < 3; ++i) {
-        if (i == 1) // after the first: the resolver's thread and descriptors exist from then on
-            fds_before = settled_fds(pid, proxy.port());
-        const auto [res, took] = timed(proxy.port(), "/echo?black-hole");
-        CHECK(res.status == 502); // the documented contract: connect failure or timeout -> 502
-        CHECK(res.complete);
-        CHECK(took >= connect_timeout - milliseconds(100)); // it did wait for the connect...
-        CHECK(took < connect_timeout + slack);              // ...and no longer than configured
-    }
+    // The documented contract: connect failure or timeout -> 502, after waiting for the
+    // connect, and no longer than configured.
+    const int fds_before = three_answers_from_dead_origin(proxy, "/echo?black-hole", 502,
+                                                          connect_timeout - milliseconds(100),
+                                                          connect_timeout + slack);
     CHECK(proxy.event_log().find("upstream_connect_failed") != std::string::npos);
     // The half-open connects were abandoned, not leaked.
     CHECK(eventually([&] { return sockets_to(pid, hole.port()) == 0; }, slack));
@@ -66,15 +81,8 @@ TEST_CASE("an origin that accepts and never answers gives 504 within response_ti
     geogate_process proxy(config_for(silent.url()));
     REQUIRE(proxy.started());
     const pid_t pid = proxy.process().pid();
-    int fds_before = 0;
-    for (int i = 0; i < 3; ++i) {
-        if (i == 1) // after the first: the resolver's thread and descriptors exist from then on
-            fds_before = settled_fds(pid, proxy.port());
-        const auto [res, took] = timed(proxy.port(), "/echo?silent");
-        CHECK(res.status == 504);
-        CHECK(res.complete);
-        CHECK(took < response_timeout + slack);
-    }
+    const int fds_before = three_answers_from_dead_origin(
+        proxy, "/echo?silent", 504, steady_clock::duration::zero(), response_timeout + slack);
     // Every connection the proxy opened to it was closed by the proxy.
     const auto [taken, closed] = silent.peers_closed(slack);
     CHECK(taken >= 1);
