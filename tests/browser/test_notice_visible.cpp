@@ -293,6 +293,24 @@ TEST_CASE("a reader in Russia sees the notice on a page with a nonce in its CSP 
 // The checks above can fail: the same probe, on pages served without geogate, sees no notice
 // at all, and sees a notice-like element whose inline style the policy blocked (transparent
 // background, a violation event, a console message).
+namespace {
+
+// A control page at `path` with a notice-like element whose inline style its policy forbids.
+void check_inline_style_blocked(const gb::page_server& pages, const std::string& path) {
+    const auto blocked = gb::run_chromium(pages.url() + path, {"--dump-dom"}, "ru");
+    INFO("chromium log:\n" << blocked.err);
+    REQUIRE(blocked.exit_code == 0);
+    const auto b = parse_probe(blocked.out);
+    REQUIRE(b.found);
+    INFO("probe: " << boost::json::serialize(b.data));
+    CHECK(b.num({"notices"}) == 1);
+    CHECK(b.str({"style", "background-color"}) == "rgba(0, 0, 0, 0)");
+    CHECK(b.str({"violations"}) != "[]");
+    CHECK(logged_csp_violation(blocked.err));
+}
+
+} // namespace
+
 TEST_CASE("the browser probe sees a missing notice and a style blocked by CSP",
           "[browser][control]") {
     require_chromium();
@@ -309,16 +327,7 @@ TEST_CASE("the browser probe sees a missing notice and a style blocked by CSP",
     CHECK(p.num({"notices"}) == 0);
     CHECK(p.str({"masthead", "background-color"}) == "rgb(32, 32, 32)");
 
-    const auto blocked = gb::run_chromium(pages.url() + "/blocked", {"--dump-dom"}, "ru");
-    INFO("chromium log:\n" << blocked.err);
-    REQUIRE(blocked.exit_code == 0);
-    const auto b = parse_probe(blocked.out);
-    REQUIRE(b.found);
-    INFO("probe: " << boost::json::serialize(b.data));
-    CHECK(b.num({"notices"}) == 1);
-    CHECK(b.str({"style", "background-color"}) == "rgba(0, 0, 0, 0)");
-    CHECK(b.str({"violations"}) != "[]");
-    CHECK(logged_csp_violation(blocked.err));
+    check_inline_style_blocked(pages, "/blocked");
 }
 
 // A policy delivered only in a meta tag is enforced by this browser: the same probe, on a page
@@ -329,14 +338,5 @@ TEST_CASE("the browser probe sees a style blocked by a policy in a <meta> tag",
     gb::page_server pages{GEOGATE_BROWSER_FIXTURES};
     REQUIRE(pages.started());
     pages.route("/blocked-meta", "inline-style-blocked-meta.html", {});
-    const auto blocked = gb::run_chromium(pages.url() + "/blocked-meta", {"--dump-dom"}, "ru");
-    INFO("chromium log:\n" << blocked.err);
-    REQUIRE(blocked.exit_code == 0);
-    const auto b = parse_probe(blocked.out);
-    REQUIRE(b.found);
-    INFO("probe: " << boost::json::serialize(b.data));
-    CHECK(b.num({"notices"}) == 1);
-    CHECK(b.str({"style", "background-color"}) == "rgba(0, 0, 0, 0)");
-    CHECK(b.str({"violations"}) != "[]");
-    CHECK(logged_csp_violation(blocked.err));
+    check_inline_style_blocked(pages, "/blocked-meta");
 }
