@@ -7,6 +7,7 @@
 // - the answers do not depend on anything but the bytes (same input, same answer).
 #include "proxy/html/content_coding.hpp"
 #include "rules/notices/language_choice.hpp"
+#include "tests/fuzz/invariant.hpp"
 
 #include <array>
 #include <cstdint>
@@ -18,11 +19,7 @@
 namespace {
 
 [[noreturn]] void fail(const char* what, std::string_view in) {
-    std::fprintf(stderr, "invariant broken: %s\ninput: ", what);
-    for (unsigned char c : in)
-        std::fprintf(stderr, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
-    std::fprintf(stderr, "\n");
-    std::abort();
+    geogate::fuzz::invariant_broken(what, "input", in);
 }
 
 const std::array<std::string, 5> languages{"ru", "uk", "en", "pt-br", "sr-latn"};

@@ -4,6 +4,7 @@
 // Input: byte 0 = flags (bit 0: has_query, bits 1-2: mirror), byte 1 = share of the rest that
 // is the path; the remainder is the path followed by the query.
 #include "proxy/redirect.hpp"
+#include "tests/fuzz/invariant.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -43,12 +44,8 @@ bool valid_part(std::string_view s, bool query) {
     return true;
 }
 
-[[noreturn]] void fail(const char* what, const std::string& loc) {
-    std::fprintf(stderr, "invariant broken: %s\nLocation: ", what);
-    for (unsigned char c : loc)
-        std::fprintf(stderr, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
-    std::fprintf(stderr, "\n");
-    std::abort();
+[[noreturn]] void fail(const char* what, std::string_view loc) {
+    geogate::fuzz::invariant_broken(what, "Location", loc);
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include "proxy/net.hpp"
 #include "proxy/request_head_check.hpp"
 #include "proxy/request_target.hpp"
+#include "tests/fuzz/invariant.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -15,11 +16,7 @@
 namespace {
 
 [[noreturn]] void fail(const char* what, std::string_view head) {
-    std::fprintf(stderr, "invariant broken: %s\nhead (%zu bytes): ", what, head.size());
-    for (unsigned char c : head)
-        std::fprintf(stderr, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
-    std::fprintf(stderr, "\n");
-    std::abort();
+    geogate::fuzz::invariant_broken(what, "head", head);
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -2,6 +2,7 @@
 // and the parts are views of the target in the order they appear.
 #include "proxy/listen_address.hpp"
 #include "proxy/request_target.hpp"
+#include "tests/fuzz/invariant.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -12,11 +13,7 @@
 namespace {
 
 [[noreturn]] void fail(const char* what, std::string_view in) {
-    std::fprintf(stderr, "invariant broken: %s\ninput: ", what);
-    for (unsigned char c : in)
-        std::fprintf(stderr, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
-    std::fprintf(stderr, "\n");
-    std::abort();
+    geogate::fuzz::invariant_broken(what, "input", in);
 }
 
 bool inside(std::string_view part, std::string_view whole) {
