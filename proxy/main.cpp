@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <iostream>
 #include <string>
 #include <sys/resource.h>
@@ -239,13 +240,17 @@ int main(int argc, char** argv) {
     if (argc < 2)
         return usage();
     std::string cmd = argv[1];
-    // The TOML parser runs as a fresh copy of this binary (rules/toml/isolated_parser.cpp);
-    // /proc/self/exe is this very file even after an upgrade replaced it on disk. Without
-    // /proc the parser falls back to fork().
+    // The TOML parser runs as a fresh copy of this binary (rules/toml/isolated_parser.cpp),
+    // exec'd through a descriptor opened now: it stays this very file even after an upgrade
+    // replaced it on disk. Not "/proc/self/exe" itself: under valgrind (docs/performance.md
+    // profiles with callgrind) that link is valgrind's tool, while open() of it yields geogate.
+    // The exec resolves /proc/self/fd/N before close-on-exec closes N. Without /proc the parser
+    // falls back to fork().
     if (cmd == toml::parser_command_name)
         return toml::parser_command_main(argc - 2, argv + 2);
-    if (::access("/proc/self/exe", X_OK) == 0)
-        toml::use_parser_command({"/proc/self/exe", toml::parser_command_name});
+    if (const int self = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC); self >= 0)
+        toml::use_parser_command(
+            {"/proc/self/fd/" + std::to_string(self), toml::parser_command_name});
     if (cmd == "--version" || cmd == "version") {
         std::printf("geogate %s\n", GEOGATE_VERSION);
         return 0;
