@@ -13,7 +13,7 @@ using geogate::test::pattern_bytes;
 namespace {
 
 constexpr std::uint64_t big = 192ull << 20;        // bytes moved through the proxy
-constexpr std::uint64_t max_growth_kib = 64 << 10; // far below `big`: proves streaming
+constexpr std::int64_t max_growth_kib = 64 << 10; // far below `big`: proves streaming
 
 std::string pattern_sha256(std::uint64_t size) {
     geogate::test::sha256 h;

@@ -10,11 +10,11 @@
 
 namespace geogate::it {
 
-std::uint64_t peak_rss_kib(pid_t pid) {
+std::int64_t peak_rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(in, line);)
         if (line.rfind("VmHWM:", 0) == 0)
-            return std::stoull(line.substr(6));
+            return std::stoll(line.substr(6));
     return 0;
 }
 
