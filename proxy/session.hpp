@@ -13,15 +13,28 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace geogate {
 
 class body_transform;
 struct request_target;
+
+/// Bytes for relaying a body: a vector that does not zero what it allocates (every byte is
+/// written by a read before it is used), so lending a fresh 256 KiB buffer costs no memset.
+struct uninitialized_char_allocator : std::allocator<char> {
+    template <class U> struct rebind { using other = uninitialized_char_allocator; };
+    void construct(char* p) noexcept { ::new (static_cast<void*>(p)) char; }
+    template <class... Args> void construct(char* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) char(std::forward<Args>(args)...);
+    }
+};
+using body_buffer = std::vector<char, uninitialized_char_allocator>;
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -83,7 +96,7 @@ private:
     std::string peer_text_;
     std::shared_ptr<const snapshot> snap_; // of the request being read or answered
     beast::flat_buffer buffer_;
-    std::vector<char> body_buf_;
+    body_buffer body_buf_; // lent while a body is relayed (session.cpp)
     net::steady_timer deadline_timer_;
     std::chrono::steady_clock::time_point deadline_at_;
     std::chrono::milliseconds deadline_window_{0};
