@@ -9,6 +9,7 @@
 #include "rules/notices/notice_catalog.hpp"
 #include "rules/toml/document.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -234,9 +235,20 @@ int cmd_lookup(const args& a) {
     return 0;
 }
 
+/// Started with stdin, stdout or stderr closed, the next open() or socket() would take that
+/// number: event lines meant for stderr would go into a client's socket, and the TOML parser
+/// child (whose posix_spawn puts its own streams on 0-2 before exec'ing /proc/self/fd/N) would
+/// exec the wrong file. /dev/null fills any gap first.
+void fill_standard_streams() {
+    for (int fd = 0; fd <= 2; ++fd)
+        if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF && ::open("/dev/null", O_RDWR) < 0)
+            return;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    fill_standard_streams();
     if (argc < 2)
         return usage();
     std::string cmd = argv[1];

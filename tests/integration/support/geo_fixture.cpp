@@ -127,8 +127,7 @@ std::size_t occurrences(const std::string& haystack, const std::string& needle) 
 
 command_result run_geogate(const std::vector<std::string>& args,
                            std::chrono::milliseconds timeout) {
-    const char* binary = std::getenv("GEOGATE_IT_BINARY");
-    std::vector<std::string> argv{binary != nullptr ? binary : GEOGATE_EXE};
+    std::vector<std::string> argv{geogate_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     temp_dir run_dir("geogate-cli");
     child_process p(argv, run_dir.path());

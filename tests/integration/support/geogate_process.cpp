@@ -11,6 +11,12 @@
 
 namespace geogate::it {
 
+std::string geogate_binary() {
+    // GEOGATE_IT_BINARY runs the tests against another build of geogate (e.g. a sanitizer one).
+    const char* binary = std::getenv("GEOGATE_IT_BINARY");
+    return binary != nullptr ? binary : GEOGATE_EXE;
+}
+
 toml_config& toml_config::set(const std::string& table, const std::string& key,
                               const std::string& raw) {
     auto t = std::find_if(tables_.begin(), tables_.end(),
@@ -108,10 +114,8 @@ geogate_process::geogate_process(const toml_config& config, const file_list& fil
     std::filesystem::create_directories(dir_.path() / "notices");
     for (const auto& [path, content] : files)
         dir_.write(path, content);
-    // GEOGATE_IT_BINARY runs the tests against another build of geogate (e.g. a sanitizer one).
-    const char* binary = std::getenv("GEOGATE_IT_BINARY");
     process_ = std::make_unique<child_process>(
-        std::vector<std::string>{binary != nullptr ? binary : GEOGATE_EXE, "serve", "--config",
+        std::vector<std::string>{geogate_binary(), "serve", "--config",
                                  (dir_.path() / "geogate.toml").string()},
         dir_.path());
     const std::string error_log = config.get("log", "error");

@@ -13,6 +13,9 @@
 
 namespace geogate::it {
 
+/// The geogate binary under test: $GEOGATE_IT_BINARY (e.g. a sanitizer build) or this build's.
+std::string geogate_binary();
+
 /// A geogate.toml built from tables of raw TOML values: set("limits", "header_timeout",
 /// "\"500ms\"") writes `header_timeout = "500ms"` under [limits]. Tables and keys come out in
 /// the order first set; top-level keys (table "", e.g. threads) come first.

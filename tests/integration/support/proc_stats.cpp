@@ -15,7 +15,7 @@ std::int64_t peak_rss_kib(pid_t pid) {
     for (std::string line; std::getline(in, line);)
         if (line.rfind("VmHWM:", 0) == 0)
             return std::stoll(line.substr(6));
-    return 0;
+    return -1;
 }
 
 int open_fds(pid_t pid) {
