@@ -706,6 +706,7 @@ awaitable<bool> session::send_body_upstream(http::request_parser<http::buffer_bo
 }
 
 awaitable<bool> session::write_client(std::span<const net::const_buffer> all, request_record& rec) {
+    last_write_waited_ = false;
     error_code now_ec;
     const std::size_t sent = stream_.write_now(all, now_ec);
     rec.bytes_out += sent;
@@ -713,6 +714,7 @@ awaitable<bool> session::write_client(std::span<const net::const_buffer> all, re
         co_return false;
     if (sent == net::buffer_size(all))
         co_return true; // the usual case: no deadline, no completion handler
+    last_write_waited_ = true;
     std::vector<net::const_buffer> buffers(all.begin(), all.end());
     drop_front(buffers, sent);
     const auto& snap = snap_; // the request's snapshot (no lock per write)
@@ -807,11 +809,14 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     // Beast's parser it would come in flat_buffer-sized pieces and be copied twice.
     const bool raw = res.content_length().has_value();
     std::uint64_t remaining = raw ? *res.content_length() : 0;
-    const bool large =
-        raw && remaining - std::min<std::uint64_t>(remaining, up.buffer.size()) > body_chunk;
-    borrow_body_buffer(body_buf_, large ? large_body_chunk : body_chunk);
+    borrow_body_buffer(body_buf_);
     for (;;) {
         bool done = raw ? remaining == 0 : res.is_done();
+        // A reader that takes what it is sent at once gets the rest of a large body in one
+        // 256 KiB read; a slow one keeps the 64 KiB buffer (the memory a slow download holds).
+        if (raw && !done && remaining > body_chunk && up.buffer.size() == 0 && head_sent &&
+            !last_write_waited_)
+            borrow_body_buffer(body_buf_, large_body_chunk);
         std::size_t got = 0;
         const char* in_data = body_buf_.data(); // where this round's `got` bytes are
         std::size_t consume_after = 0;          // of up.buffer, once this round is written

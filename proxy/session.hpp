@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -27,14 +28,19 @@ struct request_target;
 
 /// Bytes for relaying a body: a vector that does not zero what it allocates (every byte is
 /// written by a read before it is used), so lending a fresh 256 KiB buffer costs no memset.
-struct uninitialized_char_allocator : std::allocator<char> {
-    template <class U> struct rebind { using other = uninitialized_char_allocator; };
-    void construct(char* p) noexcept { ::new (static_cast<void*>(p)) char; }
-    template <class... Args> void construct(char* p, Args&&... args) {
-        ::new (static_cast<void*>(p)) char(std::forward<Args>(args)...);
+template <class T> struct default_init_allocator : std::allocator<T> {
+    using value_type = T;
+    template <class U> struct rebind { using other = default_init_allocator<U>; };
+    default_init_allocator() = default;
+    template <class U> default_init_allocator(const default_init_allocator<U>&) noexcept {}
+    template <class U> void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U; // default-initialised: no zeroing for char
+    }
+    template <class U, class... Args> void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
     }
 };
-using body_buffer = std::vector<char, uninitialized_char_allocator>;
+using body_buffer = std::vector<char, default_init_allocator<char>>;
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -109,6 +115,7 @@ private:
     bool idle_ = true;
     bool first_request_ = true;
     bool tls_handshake_done_ = false;
+    bool last_write_waited_ = false; // write_client() had to wait for the reader
 };
 
 /// Starts a session coroutine on worker `w`; call on that worker's thread. `tls_ctx` is the

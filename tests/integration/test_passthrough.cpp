@@ -12,7 +12,7 @@ using geogate::test::pattern_bytes;
 
 namespace {
 
-constexpr std::uint64_t big = 192ull << 20;        // bytes moved through the proxy
+constexpr std::uint64_t big = 192ull << 20;       // bytes moved through the proxy
 constexpr std::int64_t max_growth_kib = 64 << 10; // far below `big`: proves streaming
 
 std::string pattern_sha256(std::uint64_t size) {
@@ -79,6 +79,7 @@ TEST_CASE("a huge download streams through without the proxy holding it") {
     // Warm up so the baseline includes the proxy's buffers and pool.
     REQUIRE(round_trip(s.proxy.port(), get_request("/huge?bytes=1000000")).complete);
     const auto before = peak_rss_kib(s.proxy.process().pid());
+    REQUIRE(before > 0);
     raw_client c(s.proxy.port());
     REQUIRE(c.connected());
     c.send(get_request("/huge?bytes=" + std::to_string(big)));
@@ -89,6 +90,7 @@ TEST_CASE("a huge download streams through without the proxy holding it") {
     CHECK(res.body_bytes == big);
     CHECK(h.hex() == pattern_sha256(big));
     const auto after = peak_rss_kib(s.proxy.process().pid());
+    REQUIRE(after > 0);
     CHECK(after - before < max_growth_kib);
 }
 
@@ -97,6 +99,7 @@ TEST_CASE("a huge upload streams to the origin without the proxy holding it") {
     REQUIRE(s.proxy.started());
     REQUIRE(round_trip(s.proxy.port(), get_request("/echo")).complete);
     const auto before = peak_rss_kib(s.proxy.process().pid());
+    REQUIRE(before > 0);
     raw_client c(s.proxy.port());
     REQUIRE(c.connected());
     REQUIRE(c.send("PUT /upload HTTP/1.1\r\nHost: site.test\r\nContent-Type: "
@@ -110,6 +113,7 @@ TEST_CASE("a huge upload streams to the origin without the proxy holding it") {
     CHECK(res.status == 200);
     CHECK(res.body == "length " + std::to_string(big) + "\nsha256 " + pattern_sha256(big) + "\n");
     const auto after = peak_rss_kib(s.proxy.process().pid());
+    REQUIRE(after > 0);
     CHECK(after - before < max_growth_kib);
 }
 
