@@ -2,6 +2,7 @@
 
 #include "proxy/event_log.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -130,6 +131,7 @@ void access_log::reopen() {
     {
         std::lock_guard lock(mutex_);
         reopen_ = true;
+        reopen_after_ = queue_.size();
     }
     wake_.notify_one();
 }
@@ -141,9 +143,21 @@ std::uint64_t access_log::dropped() const noexcept {
 
 void access_log::run() {
     std::deque<std::string> batch;
+    const auto write_lines = [this](auto first, auto last) {
+        std::string buf;
+        for (; first != last; ++first)
+            buf += *first;
+        for (std::size_t off = 0; fd_ >= 0 && off < buf.size();) {
+            auto n = ::write(fd_, buf.data() + off, buf.size() - off);
+            if (n <= 0)
+                break;
+            off += static_cast<std::size_t>(n);
+        }
+    };
     for (;;) {
         bool do_reopen = false;
         bool stopping = false;
+        std::size_t before_reopen = 0;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stop_ || reopen_ || !queue_.empty(); });
@@ -151,18 +165,11 @@ void access_log::run() {
             queued_bytes_ = 0;
             do_reopen = reopen_;
             reopen_ = false;
+            before_reopen = do_reopen ? std::min(reopen_after_, batch.size()) : batch.size();
             stopping = stop_;
         }
-        std::string buf;
-        for (auto& l : batch)
-            buf += l;
-        batch.clear();
-        for (std::size_t off = 0; fd_ >= 0 && off < buf.size();) {
-            auto n = ::write(fd_, buf.data() + off, buf.size() - off);
-            if (n <= 0)
-                break;
-            off += static_cast<std::size_t>(n);
-        }
+        const auto split = batch.begin() + static_cast<std::ptrdiff_t>(before_reopen);
+        write_lines(batch.begin(), split);
         if (do_reopen && path_ != "-") {
             int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
             if (fd >= 0) {
@@ -171,6 +178,8 @@ void access_log::run() {
                 fd_ = fd;
             }
         }
+        write_lines(split, batch.end());
+        batch.clear();
         if (stopping)
             return;
     }

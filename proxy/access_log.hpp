@@ -49,6 +49,9 @@ private:
     std::size_t queued_bytes_ = 0;
     bool stop_ = false;
     bool reopen_ = false;
+    // Lines queued when reopen() was called: they go to the old file, every later one to the
+    // new file, however late the writer thread wakes up ("logs_reopened" is then true).
+    std::size_t reopen_after_ = 0;
     std::uint64_t dropped_ = 0;
     std::thread writer_;
 };
