@@ -32,8 +32,10 @@ cpu_ticks() { # user and system clock ticks of all pids (fields 14 and 15 of sta
     echo "$u $s"
 }
 switches() { # voluntary and involuntary context switches of all their threads
+    local files=() p
+    for p in "${pids[@]}"; do files+=(/proc/"$p"/task/*/status); done
     awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2}
-         END {print v + 0, n + 0}' $(for p in "${pids[@]}"; do echo /proc/"$p"/task/*/status; done)
+         END {print v + 0, n + 0}' "${files[@]}"
 }
 
 url="http://$addr$path"
