@@ -1,6 +1,5 @@
 // The commands ops and legal run, on the shipped example (deploy/example) with a test
 // database: check, explain --json, lookup --json, notices approve and notices review.
-#include "tests/integration/support/child_process.hpp"
 #include "tests/integration/support/geo_fixture.hpp"
 #include "tests/integration/support/temp_dir.hpp"
 
@@ -66,15 +65,11 @@ TEST_CASE("check works when geogate is started with stdin closed", "[cli]") {
     // its binary. With stdin closed that descriptor would be 0, which the child's own stdin
     // (the file's text) replaces before the exec: every config would then fail to load.
     example_copy ex;
-    const std::string exe = geogate_binary();
-    temp_dir run_dir("geogate-cli");
-    child_process p(
-        {"/bin/sh", "-c", "exec \"$0\" check --config \"$1\" <&-", exe, ex.config.string()},
-        run_dir.path());
-    REQUIRE(p.started());
-    const auto code = p.wait_exit(milliseconds(30000));
-    CAPTURE(p.stdout_text(), p.stderr_text());
-    CHECK(code == 0);
+    const auto res = run_command({"/bin/sh", "-c", "exec \"$0\" check --config \"$1\" <&-",
+                                  geogate_binary(), ex.config.string()},
+                                 std::chrono::milliseconds(30000));
+    CAPTURE(res.out, res.err);
+    CHECK(res.exit_code == 0);
 }
 
 TEST_CASE("explain --json shows the client, region, rule trace and decision", "[cli]") {

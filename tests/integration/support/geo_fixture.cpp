@@ -129,6 +129,11 @@ command_result run_geogate(const std::vector<std::string>& args,
                            std::chrono::milliseconds timeout) {
     std::vector<std::string> argv{geogate_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, timeout);
+}
+
+command_result run_command(const std::vector<std::string>& argv,
+                           std::chrono::milliseconds timeout) {
     temp_dir run_dir("geogate-cli");
     child_process p(argv, run_dir.path());
     command_result r;

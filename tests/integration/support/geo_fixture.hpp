@@ -77,13 +77,16 @@ std::string notice_attribute(const std::string& body, const std::string& name);
 /// How many times `needle` occurs in `haystack`.
 std::size_t occurrences(const std::string& haystack, const std::string& needle);
 
-/// Runs the geogate binary under test (GEOGATE_IT_BINARY honoured) with `args`, in a scratch
-/// directory, bounded by `timeout`; returns exit code (-1: did not finish), stdout and stderr.
+/// Runs `argv` (argv[0] a path) in a scratch directory, bounded by `timeout`; returns exit code
+/// (-1: did not finish), stdout and stderr.
 struct command_result {
     int exit_code = -1;
     std::string out;
     std::string err;
 };
+command_result run_command(const std::vector<std::string>& argv,
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
+/// run_command() of the geogate binary under test (geogate_binary()) with `args`.
 command_result run_geogate(const std::vector<std::string>& args,
                            std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
 

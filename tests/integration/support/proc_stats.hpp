@@ -7,10 +7,10 @@
 
 namespace geogate::it {
 
-/// Peak resident set in KiB (VmHWM), -1 when unknown (the process is gone). Signed, so that `after
-/// - before` is a growth: on kernels whose RSS counters are per-CPU approximations, VmHWM (the
-/// larger of the recorded peak and the approximate current RSS) can read a few KiB lower than a
-/// moment ago.
+/// Peak resident set in KiB (VmHWM), -1 when unknown (the process is gone). Signed, so that the
+/// difference of two readings is a growth: on kernels whose RSS counters are per-CPU
+/// approximations, VmHWM (the larger of the recorded peak and the approximate current RSS) can
+/// read a few KiB lower than a moment ago.
 std::int64_t peak_rss_kib(pid_t pid);
 
 /// Number of open file descriptors (entries of /proc/<pid>/fd), -1 when unknown.
