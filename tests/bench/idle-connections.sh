@@ -99,5 +99,5 @@ status=0
 sleep 2
 printf '%-28s VmRSS %8s kB  VmHWM %8s kB\n' "after the client closed" \
     "$(awk '/^VmRSS:/ {print $2}' "/proc/$GG/status")" "$(awk '/^VmHWM:/ {print $2}' "/proc/$GG/status")"
-if grep -q '"level":"error"' "$SCRATCH/events.log"; then grep '"level":"error"' "$SCRATCH/events.log" | head -5 >&2; fi
+if grep -q '"level":"error"' "$SCRATCH/events.log"; then grep -m5 '"level":"error"' "$SCRATCH/events.log" >&2; fi
 exit "$status"

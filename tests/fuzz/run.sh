@@ -20,7 +20,7 @@ mkdir -p "$BUILD/artifacts"
 failed=0
 passed=0
 for t in $targets; do
-    bin=$(find "$BUILD/tests/fuzz" -type f -name "$t" -perm -u+x | head -n1)
+    bin=$(find "$BUILD/tests/fuzz" -type f -name "$t" -perm -u+x -print -quit)
     module=$(basename "$(dirname "$bin")")
     name=${t#geogate_fuzz_}
     seeds=()

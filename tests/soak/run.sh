@@ -154,8 +154,11 @@ base_rss=$(rss_kb)
 
 # The decisions are right before the load starts (the mix only proves there were no errors).
 reader() { curl -s -H "X-Forwarded-For: $1" -H 'Host: news.example' "${@:3}" "$URL$2"; }
-reader 198.51.100.70 /article.html | grep -q 'class="geogate-notice"' || die "RU reader got no notice"
-reader 198.51.100.50 /article.html | grep -q 'class="geogate-notice"' || die "Crimea reader got no notice"
+# The page is captured first and then searched: with pipefail, `curl | grep -q` fails whenever
+# grep has found its match and exited before curl wrote the rest (curl dies of SIGPIPE).
+has_notice() { local page; page=$(reader "$1" /article.html) && [[ $page == *'class="geogate-notice"'* ]]; }
+has_notice 198.51.100.70 || die "RU reader got no notice"
+has_notice 198.51.100.50 || die "Crimea reader got no notice"
 reader 198.51.100.180 /article.html -o "$SCRATCH/us.html"
 cmp -s "$SCRATCH/us.html" "$SCRATCH/www/article.html" || die "US reader did not get the origin's page"
 reader 198.51.100.70 /static/asset.bin -o "$SCRATCH/ru.bin"
