@@ -3,6 +3,7 @@
 #include "tests/origin/digest.hpp"
 #include "tests/origin/origin_io.hpp"
 #include "tests/origin/pattern.hpp"
+#include "tests/origin/variant_response.hpp"
 
 #include <chrono>
 #include <fstream>
@@ -185,6 +186,8 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
         return false;
     }
 
+    if (auto v = variant_response(req))
+        return io.write_all(v->bytes) && v->keep_alive;
     if (path == "/echo") {
         std::string out =
             "connection " + std::to_string(id) + "\nrequest " + req.request_line + "\n";

@@ -30,6 +30,7 @@
 //                         above 0 or chunked), once its reading ended: `<target> complete <n>` or
 //                         `<target> incomplete <n>` (the connection ended or the framing broke
 //                         after n bytes). Lets a test tell a whole body from a cut one.
+//   ...?v=1&...          any path: the response the query describes (variant_response.hpp).
 //   anything else         with --root, the file under root (/ -> index.html), else 404.
 // Every response has Content-Length or chunked framing; Connection: close is honoured.
 #include <atomic>
