@@ -110,9 +110,9 @@ guarantee_case make_case(std::mt19937& rng) {
     std::vector<std::string> q = {"v=1"};
     q.push_back("status=" + pick(rng, std::vector<std::string>{"200", "200", "200", "203", "404",
                                                                "500", "206"}));
-    q.push_back("type=" +
-                pick(rng, std::vector<std::string>{"html", "html", "xhtml", "none", "unknown",
-                                                   "star", "plain", "octet", "json"}));
+    q.push_back("type=" + pick(rng, std::vector<std::string>{"html", "html", "xhtml", "none",
+                                                             "unknown", "star", "plain", "octet",
+                                                             "json", "dual", "list"}));
     q.push_back("charset=" + pick(rng, std::vector<std::string>{"utf-8", "utf-8", "windows-1251",
                                                                 "utf-16le", "none"}));
     q.push_back("coding=" +

@@ -97,9 +97,13 @@ std::optional<variant_answer> variant_response(const origin_request& req) {
     }
 
     std::string head = "HTTP/1.1 " + status + " Variant\r\n";
-    if (type != "none")
-        head += "Content-Type: " + media_type(type) +
-                (charset == "none" ? std::string() : "; charset=" + charset) + "\r\n";
+    const std::string charset_param = charset == "none" ? std::string() : "; charset=" + charset;
+    if (type == "dual") // two fields: browsers take the last valid type (Fetch, "extract")
+        head += "Content-Type: text/plain\r\nContent-Type: text/html" + charset_param + "\r\n";
+    else if (type == "list")
+        head += "Content-Type: text/plain, text/html" + charset_param + "\r\n";
+    else if (type != "none")
+        head += "Content-Type: " + media_type(type) + charset_param + "\r\n";
     if (!content_coding.empty())
         head += "Content-Encoding: " + content_coding + "\r\n";
     if (etag == "strong")

@@ -4,7 +4,8 @@
 // page at any spelling of its path, as one that decodes %2F does). Parameters (all optional):
 //   status=N          status code (200)
 //   type=T            html | xhtml | none | unknown (application/unknown) | star (*/*) |
-//                     plain | octet (application/octet-stream) | json          (html)
+//                     plain | octet (application/octet-stream) | json | dual (text/plain and
+//                     text/html, two fields) | list ("text/plain, text/html", one field) (html)
 //   charset=C         utf-8 | windows-1251 | utf-16le | none: the Content-Type parameter and
 //                     the body's encoding (utf-16le with a BOM)                  (utf-8)
 //   coding=K          identity | gzip | x-gzip | deflate | br | zstd (bytes left as they are:

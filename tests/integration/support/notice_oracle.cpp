@@ -142,12 +142,38 @@ guarantee_verdict check_notice_guarantee(const http_response& res, bool head) {
     if (lower(res.header("Content-Disposition")).rfind("attachment", 0) == 0)
         return v; // a download, not rendered
 
-    std::string type =
-        lower(trim(res.header("Content-Type").substr(0, res.header("Content-Type").find(';'))));
+    // Fetch's "extract a MIME type": every Content-Type field, split on commas outside quotes;
+    // the last value that parses and is not */* wins; its charset is the last one given.
+    std::string type, charset;
+    bool any_type = false;
+    for (const auto& [k, value] : res.headers) {
+        if (lower(k) != "content-type")
+            continue;
+        std::size_t start = 0;
+        bool quoted = false;
+        for (std::size_t i = 0; i <= value.size(); ++i) {
+            if (i < value.size() && value[i] == '"')
+                quoted = !quoted;
+            if (i < value.size() && (value[i] != ',' || quoted))
+                continue;
+            const std::string item = lower(trim(value.substr(start, i - start)));
+            start = i + 1;
+            const std::string essence = trim(item.substr(0, item.find(';')));
+            const auto slash = essence.find('/');
+            if (slash == std::string::npos || slash == 0 || slash + 1 == essence.size() ||
+                essence == "*/*")
+                continue;
+            if (essence != type)
+                charset.clear();
+            type = essence;
+            any_type = true;
+            if (auto cs = item.find("charset="); cs != std::string::npos)
+                charset = item.substr(cs + 8);
+        }
+    }
     const bool nosniff = lower(trim(res.header("X-Content-Type-Options"))) == "nosniff";
-    const bool unknown_type = !res.has("Content-Type") || type.empty() ||
-                              type == "unknown/unknown" || type == "application/unknown" ||
-                              type == "*/*";
+    const bool unknown_type =
+        !any_type || type == "unknown/unknown" || type == "application/unknown";
     const bool typed_document = type == "text/html" || type == "application/xhtml+xml";
 
     std::string body = res.body;
@@ -180,7 +206,6 @@ guarantee_verdict check_notice_guarantee(const http_response& res, bool head) {
         return v;
 
     std::string text = body;
-    const std::string charset = lower(res.header("Content-Type"));
     if (body.substr(0, 2) == "\xff\xfe" || charset.find("utf-16le") != std::string::npos)
         text = utf16_to_ascii(body, false);
     else if (body.substr(0, 2) == "\xfe\xff" || charset.find("utf-16") != std::string::npos)
