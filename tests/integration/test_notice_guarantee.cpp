@@ -113,8 +113,9 @@ guarantee_case make_case(std::mt19937& rng) {
     q.push_back("type=" + pick(rng, std::vector<std::string>{"html", "html", "xhtml", "none",
                                                              "unknown", "star", "plain", "octet",
                                                              "json", "dual", "list"}));
-    q.push_back("charset=" + pick(rng, std::vector<std::string>{"utf-8", "utf-8", "windows-1251",
-                                                                "utf-16le", "none"}));
+    q.push_back("charset=" +
+                pick(rng, std::vector<std::string>{"utf-8", "utf-8", "windows-1251", "utf-16le",
+                                                   "utf-16le-as-1251", "none"}));
     q.push_back("coding=" +
                 pick(rng, std::vector<std::string>{"identity", "identity", "gzip", "x-gzip",
                                                    "deflate", "br", "zstd", "gzip-br"}));

@@ -50,7 +50,7 @@ std::string page(const std::string& kind, const std::string& charset) {
     const std::string marker = origin_content_marker;
     if (kind == "bare")
         return "<h1>" + marker + "</h1><p>A story without a body tag.</p>\n";
-    std::string meta = charset == "none" || charset == "utf-16le"
+    std::string meta = charset == "none" || charset.rfind("utf-16le", 0) == 0
                            ? std::string()
                            : "<meta charset=\"" + charset + "\">";
     return "<!DOCTYPE html>\n<html><head>" + meta + "<title>News</title></head>\n<body><h1>" +
@@ -71,13 +71,17 @@ std::optional<variant_answer> variant_response(const origin_request& req) {
     }
     const std::string status = req.query_value("status", "200");
     const std::string type = req.query_value("type", "html");
-    const std::string charset = req.query_value("charset", "utf-8");
+    // utf-16le-as-1251: UTF-16LE bytes with a BOM, labelled windows-1251 (the BOM wins in
+    // browsers).
+    const std::string charset_query = req.query_value("charset", "utf-8");
+    const bool bom_beats_label = charset_query == "utf-16le-as-1251";
+    const std::string charset = bom_beats_label ? "windows-1251" : charset_query;
     const std::string coding = req.query_value("coding", "identity");
     const std::string etag = req.query_value("etag", "none");
     const std::string framing = req.query_value("framing", "length");
 
     std::string body = page(req.query_value("body", "page"), charset);
-    if (charset == "utf-16le" && !body.empty())
+    if ((charset == "utf-16le" || bom_beats_label) && !body.empty())
         body = utf16le_with_bom(body);
     std::string content_coding;
     if (coding == "gzip" || coding == "x-gzip") {

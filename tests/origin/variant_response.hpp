@@ -7,7 +7,8 @@
 //                     plain | octet (application/octet-stream) | json | dual (text/plain and
 //                     text/html, two fields) | list ("text/plain, text/html", one field) (html)
 //   charset=C         utf-8 | windows-1251 | utf-16le | none: the Content-Type parameter and
-//                     the body's encoding (utf-16le with a BOM)                  (utf-8)
+//                     the body's encoding (utf-16le with a BOM); utf-16le-as-1251: UTF-16LE
+//                     bytes with a BOM labelled windows-1251 (browsers obey the BOM) (utf-8)
 //   coding=K          identity | gzip | x-gzip | deflate | br | zstd (bytes left as they are:
 //                     a coding geogate cannot decode) | gzip-br (both, stacked)  (identity)
 //   etag=E            strong | weak | none;  lm=1: a Last-Modified               (none)
