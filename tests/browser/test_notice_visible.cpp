@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -213,6 +214,30 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
     CHECK(y + h <= vh);
     CHECK(p.str({"on_top"}) == "true");
 
+    // On top along the notice's top edge and across its first line of text, wherever the page
+    // puts its own fixed, sticky or absolutely positioned elements (covered lists what is on
+    // top instead).
+    INFO("points not on the notice: " << p.str({"first_line", "covered"}));
+    CHECK(p.str({"first_line", "covered"}) == "[]");
+    CHECK(p.str({"first_line", "points"}) ==
+          "[true,true,true,true,true,true,true,true,true,true,true,"
+          "true,true,true,true,true,true,true,true,true,true,true]");
+    CHECK(p.num({"first_line", "line_top"}) >= y);
+    CHECK(p.num({"first_line", "line_bottom"}) <= y + h);
+
+    // The Russian text reads left to right whatever the page's direction: the wrapper says so
+    // itself, the page's CSS cannot change it, the first line starts at the left of the text
+    // column and the final full stop comes after the last word, not before the first.
+    CHECK(p.str({"dir"}) == "ltr");
+    CHECK(p.str({"direction", "notice", "direction"}) == "ltr");
+    CHECK(p.str({"direction", "notice", "unicode-bidi"}) == "isolate");
+    CHECK(p.str({"direction", "text", "direction"}) == "ltr");
+    CHECK(p.str({"direction", "first_p", "direction"}) == "ltr");
+    CHECK(p.str({"direction", "first_p", "text-align"}) == "start");
+    CHECK(std::abs(p.num({"first_line", "first_char_offset"})) < 2);
+    CHECK(p.str({"first_line", "final_char"}) == ".");
+    CHECK(p.str({"first_line", "final_char_after_letter"}) == "true");
+
     // Its rendered text (innerText: what is laid out, not merely in the bytes).
     const std::string text = p.str({"text"});
     CHECK(text.find("Правовое уведомление.") != std::string::npos);
@@ -288,6 +313,50 @@ TEST_CASE("a reader in Russia sees the notice on a page with a nonce in its CSP 
                   {{"Content-Security-Policy", nonce_csp}});
     check_notice_visible(s, "/news/meta-nonce", "notice-meta-csp-header-nonce.png", page_nonce,
                          "rgb(32, 32, 32)", true);
+}
+
+// Pages whose own layout fights the notice. Each of these failed with the notice's first
+// style (inherited direction, static position, no z-index): the direction was the page's, and
+// the page's header, grid or overlays covered the notice or moved it out of the first screen.
+
+TEST_CASE("on a right-to-left page the Russian notice still reads left to right",
+          "[browser][layout][rtl]") {
+    require_chromium();
+    reader_stack s;
+    // <html dir="rtl">, and text-align: right on body, p and div
+    s.pages.route("/news/rtl", "article-rtl.html", {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/rtl", "notice-rtl-page.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a header fixed over the top of the page does not cover the notice",
+          "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // position: fixed; top: 0; z-index: 1000, 104px tall, and a 40px body margin
+    s.pages.route("/news/fixed-header", "article-fixed-header.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/fixed-header", "notice-fixed-header.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a sticky header in a page laid out by a grid on <body> leaves the notice at the top",
+          "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // body { display: grid; grid-template-areas: ... } with a sticky header in its own area
+    s.pages.route("/news/sticky-grid", "article-sticky-grid.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/sticky-grid", "notice-sticky-grid.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("elements a page lays over its top do not cover the notice", "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // body::before with z-index 2147483647, an absolutely positioned block at the end of the
+    // document with z-index 99999, a fixed banner with z-index 2147483647 inside an app root
+    // that is a stacking context
+    s.pages.route("/news/overlays", "article-overlays.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/overlays", "notice-overlays.png", "", "rgb(32, 32, 32)");
 }
 
 // The checks above can fail: the same probe, on pages served without geogate, sees no notice
