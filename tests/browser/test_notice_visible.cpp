@@ -278,6 +278,11 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
     REQUIRE(img.ok);
     CHECK(img.width == 1280);
     REQUIRE(img.height > unsigned(y + h));
+    REQUIRE(x >= 0); // a notice hidden or moved off the screen fails here, not out of bounds
+    REQUIRE(y >= 0);
+    REQUIRE(w > 8);
+    REQUIRE(h > 8);
+    REQUIRE(img.width > unsigned(x + w / 2));
     const int ix = int(x), iy = int(y), iw = int(w), ih = int(h);
     CHECK(img.at(unsigned(ix + 4), unsigned(iy + 4)) == gb::rgb{255, 247, 224}); // padding
     CHECK(img.at(unsigned(ix + iw / 2), unsigned(iy + ih - 1)) ==
@@ -379,6 +384,17 @@ TEST_CASE("elements a page lays over its top do not cover the notice", "[browser
     s.pages.route("/news/overlays", "article-overlays.html",
                   {{"Content-Security-Policy", strict_csp}});
     check_notice_visible(s, "/news/overlays", "notice-overlays.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a page's !important rules neither hide nor move nor restyle the notice",
+          "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // body > div:first-child { display: none !important }, !important colour, size, visibility,
+    // direction, opacity and position rules on div, p and the body's children
+    s.pages.route("/news/important", "article-important.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/important", "notice-important-rules.png", "", "rgb(32, 32, 32)");
 }
 
 TEST_CASE("an Arabic notice reads right to left on a left-to-right page",
