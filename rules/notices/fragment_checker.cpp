@@ -316,6 +316,10 @@ private:
                 fail(value_at,
                      "link target must be an absolute https:// URL, found \"" + value + "\"");
         }
+        if (attr == "dir" && lower(value) != "ltr" && lower(value) != "rtl")
+            fail(value_at, "dir must be \"ltr\" or \"rtl\", found \"" + value +
+                               "\" (the notice's style fixes each direction; \"auto\" would "
+                               "depend on the text and could take the page's)");
         if (value.find('<') != std::string::npos)
             fail(value_at, "'<' inside an attribute value (write &lt;)");
     }

@@ -6,9 +6,9 @@
 //
 // Accepted: valid UTF-8, at most max_fragment_bytes, some visible text, elements from
 //   p div span strong em b i u s small mark abbr q cite sub sup br a ul ol li h2 h3 h4
-// with attributes class title lang dir (all), href hreflang rel target (a; href must be an
-// absolute https: URL), start reversed (ol); entities &name; &#N; &#xN;, a bare '&' before
-// white space. Tags must balance (no implied end tags), phrasing elements hold only phrasing
+// with attributes class title lang dir (all; dir "ltr" or "rtl"), href hreflang rel target (a; href
+// must be an absolute https: URL), start reversed (ol); entities &name; &#N; &#xN;, a bare '&'
+// before white space. Tags must balance (no implied end tags), phrasing elements hold only phrasing
 // content, ul/ol hold only li, li only inside ul/ol, no a inside a, nesting depth <= 32.
 // Rejected, with a message saying why: script, style, img, iframe, link, object, embed, form
 // and every other element; style= and on*= attributes; src/srcset/...; javascript: and other

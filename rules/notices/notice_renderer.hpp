@@ -2,14 +2,24 @@
 // Builds the markup readers get from a checked notice text. The injected fragment is
 //
 //   <div class="geogate-notice" data-geogate-notice="ID" data-geogate-version="VER"
-//        lang="LANG" role="note"><style>STYLE</style><div
+//        lang="LANG" dir="DIR" role="note"><style>STYLE</style><div
 //        class="geogate-notice-text">TEXT</div></div>
 //
-// (one line, no whitespace between the parts). STYLE is a constant, selectors scoped to
-// .geogate-notice so the page is unaffected; it resets the common properties a page's own
-// rules could push into the notice (colour, font, margins, display) and draws a plain box at
-// the top of the body: full width, amber, readable on any page. No scripts, no external
-// resources, no position tricks: the notice flows with the page.
+// (one line, no whitespace between the parts). DIR is text_direction(LANG): the text keeps its
+// own direction on a page written the other way. STYLE is a constant (one CSP hash for every
+// notice), its selectors scoped to the wrapper so the page is unaffected. What it guarantees,
+// whatever the page's own CSS says (docs/operations.md, "How the notice looks"):
+//   - the page's rules do not reach into the notice: every property of the wrapper and of the
+//     text's elements is set by the notice's own !important rules, with a specificity no
+//     ordinary page selector reaches (see notice_renderer.cpp);
+//   - the text's direction is the wrapper's dir, aligned to its start;
+//   - the box is in the normal flow at the top of the body (the first item of a flex or grid
+//     body, in a row of its own across a grid), full width, and painted above everything the
+//     page stacks there: position relative, z-index 2147483647. Only a page element with that
+//     same z-index later in the body's own stacking context, or in the top layer, can cover it.
+// It does not stick to the top while the reader scrolls (it would hide the page), and it does
+// not move the page's own fixed header: at the top of the page the notice covers such a header
+// where they overlap. No scripts, no external resources.
 #include "rules/notices/notice_text.hpp"
 
 #include <string>

@@ -15,7 +15,7 @@ struct notice_text {
     std::string version;   // first 12 hex digits of sha256: in the markup, ETag variant, access log
     bool approved = false; // sha256 recorded for (notice_id, language) in approvals.lock
 
-    /// The fragment inserted into pages: one wrapper element carrying id, version and lang,
+    /// The fragment inserted into pages: one wrapper element carrying id, version, lang and dir,
     /// holding a <style> element and the text (see notice_renderer.hpp for the markup).
     std::string fragment_utf8;
     /// The same with every non-ASCII character as &#N;, for pages not in UTF-8.

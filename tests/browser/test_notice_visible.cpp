@@ -8,11 +8,13 @@
 // same in the pixels of a screenshot, which is kept in the build dir as a test artefact.
 #include "tests/browser/chromium_run.hpp"
 #include "tests/browser/page_server.hpp"
+#include "tests/integration/support/geo_fixture.hpp"
 #include "tests/integration/support/geogate_process.hpp"
 #include "tests/integration/support/raw_client.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -49,22 +51,23 @@ const std::string notice_rule = "[[rule]]\n"
                                 "position = \"body-start\"\n";
 
 // The fixture origin, and geogate in front of it deciding by the peer address alone (no
-// trusted proxies), with the shipped, approved example notices.
+// trusted proxies), with the shipped, approved example notices, or with `notices` (files under
+// notices/, approval not required) when a test brings its own.
 struct reader_stack {
     gb::page_server pages{GEOGATE_BROWSER_FIXTURES};
     std::unique_ptr<it::geogate_process> proxy;
 
-    reader_stack() {
+    explicit reader_stack(it::file_list notices = {}) {
         auto c = it::default_config(pages.url());
         c.set("client_ip", "trusted_proxies", "[]");
         c.set("geoip", "databases", "[\"" + std::string(GEOGATE_BROWSER_DB) + "\"]");
         c.set("rules", "files", "[\"rules/*.toml\"]");
-        c.set_string("notices", "dir", GEOGATE_BROWSER_NOTICES);
-        c.set("notices", "require_approval", "true");
+        c.set_string("notices", "dir", notices.empty() ? GEOGATE_BROWSER_NOTICES : "notices");
+        c.set("notices", "require_approval", notices.empty() ? "true" : "false");
         c.set_string("origin", "response_timeout", "10s");
         c.set_string("limits", "keepalive_timeout", "20s");
-        proxy = std::make_unique<it::geogate_process>(
-            c, it::file_list{{"rules/10-browser.toml", notice_rule}});
+        notices.emplace_back("rules/10-browser.toml", notice_rule);
+        proxy = std::make_unique<it::geogate_process>(c, notices);
     }
     std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(proxy->port()) + path;
@@ -135,22 +138,39 @@ std::size_t dark_pixels(const gb::png_image& img, int x0, int y0, int w, int h) 
     return n;
 }
 
+// Who reads, and what they must see: the browser's languages, the notice text's language
+// and direction, and phrases of it that must be rendered.
+struct reader {
+    std::string accept_language;
+    std::string lang;
+    std::string dir;
+    std::vector<std::string> phrases;
+};
+
+// A reader in Russia who reads Russian: the example notice's Russian text.
+reader russian_reader() {
+    return {"ru-RU,ru",
+            "ru",
+            "ltr",
+            {"Правовое уведомление.", "«нежелательной организацией»", "уголовное преследование"}};
+}
+
 // The reader's view of one page through geogate: the notice rendered and visible under the
 // page's policy. `expected_nonce` is the page's nonce when the notice's style must reuse it.
 // `meta_policy`: the page (also) delivers a policy in <meta http-equiv=
 // "Content-Security-Policy">, which must now name our hash.
 void check_notice_visible(reader_stack& s, const std::string& path, const std::string& shot,
                           const std::string& expected_nonce, const std::string& masthead_bg,
-                          bool meta_policy = false) {
+                          bool meta_policy = false, const reader& r = russian_reader()) {
     REQUIRE(s.pages.started());
     REQUIRE(s.proxy->started());
     INFO("geogate events:\n" << s.proxy->event_log());
 
     // The policy geogate sends: still no 'unsafe-inline', and it names our hash unless the
     // page's nonce is reused.
-    const auto res =
-        it::round_trip(s.proxy->port(), it::get_request(path, "Accept-Language: ru\r\n"
-                                                              "Connection: close\r\n"));
+    const auto res = it::round_trip(s.proxy->port(),
+                                    it::get_request(path, "Accept-Language: " + r.accept_language +
+                                                              "\r\nConnection: close\r\n"));
     REQUIRE(res.status == 200);
     const std::string csp = res.header("Content-Security-Policy");
     INFO("Content-Security-Policy sent to the reader: " << csp);
@@ -170,7 +190,7 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
     }
 
     // What the browser built and computed.
-    const auto dom = gb::run_chromium(s.url(path), {"--dump-dom"}, "ru-RU,ru");
+    const auto dom = gb::run_chromium(s.url(path), {"--dump-dom"}, r.accept_language);
     INFO("chromium log:\n" << dom.err);
     REQUIRE(dom.exit_code == 0);
     const auto p = parse_probe(dom.out);
@@ -180,7 +200,7 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
 
     CHECK(p.num({"notices"}) == 1);
     CHECK(p.str({"id"}) == "undesirable-organization");
-    CHECK(p.str({"lang"}) == "ru");
+    CHECK(p.str({"lang"}) == r.lang);
     CHECK(p.str({"version"}).size() >= 8);
     CHECK(p.str({"first_in_body"}) == "true"); // position body-start
     CHECK(p.str({"style_nonce"}) == expected_nonce);
@@ -213,17 +233,44 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
     CHECK(y + h <= vh);
     CHECK(p.str({"on_top"}) == "true");
 
+    // On top along the notice's top edge and across its first line of text, wherever the page
+    // puts its own fixed, sticky or absolutely positioned elements (covered lists what is on
+    // top instead).
+    INFO("points not on the notice: " << p.str({"first_line", "covered"}));
+    CHECK(p.str({"first_line", "covered"}) == "[]");
+    CHECK(p.str({"first_line", "points"}) ==
+          "[true,true,true,true,true,true,true,true,true,true,true,"
+          "true,true,true,true,true,true,true,true,true,true,true]");
+    CHECK(p.num({"first_line", "line_top"}) >= y);
+    CHECK(p.num({"first_line", "line_bottom"}) <= y + h);
+
+    // The text reads in its own language's direction whatever the page's: the wrapper says so
+    // itself, the page's CSS cannot change it, the first line starts at the start edge of the
+    // text column (left for ltr, right for rtl) and the final full stop comes after the last
+    // word in reading order (right of it for ltr, left for rtl), not at the other end.
+    const bool ltr = r.dir == "ltr";
+    CHECK(p.str({"dir"}) == r.dir);
+    CHECK(p.str({"direction", "notice", "direction"}) == r.dir);
+    CHECK(p.str({"direction", "notice", "unicode-bidi"}) == "isolate");
+    CHECK(p.str({"direction", "text", "direction"}) == r.dir);
+    CHECK(p.str({"direction", "first_p", "direction"}) == r.dir);
+    CHECK(p.str({"direction", "first_p", "text-align"}) == "start");
+    CHECK(std::abs(p.num({"first_line", ltr ? "first_char_left" : "first_char_right"})) < 2);
+    CHECK(p.str({"first_line", "final_char"}) == ".");
+    CHECK(p.str({"first_line", "final_char_right_of_letter"}) == (ltr ? "true" : "false"));
+
     // Its rendered text (innerText: what is laid out, not merely in the bytes).
     const std::string text = p.str({"text"});
-    CHECK(text.find("Правовое уведомление.") != std::string::npos);
-    CHECK(text.find("«нежелательной организацией»") != std::string::npos);
-    CHECK(text.find("уголовное преследование") != std::string::npos);
+    for (const auto& phrase : r.phrases) {
+        INFO("phrase: " << phrase);
+        CHECK(text.find(phrase) != std::string::npos);
+    }
 
     // The screenshot: the notice's colours and drawn glyphs at the place the probe measured.
     const auto png_path = artifact(shot);
     std::filesystem::remove(png_path);
     const auto ss =
-        gb::run_chromium(s.url(path), {"--screenshot=" + png_path.string()}, "ru-RU,ru");
+        gb::run_chromium(s.url(path), {"--screenshot=" + png_path.string()}, r.accept_language);
     INFO("screenshot chromium log:\n" << ss.err);
     REQUIRE(ss.exit_code == 0);
     const auto img = gb::read_png(png_path);
@@ -231,6 +278,11 @@ void check_notice_visible(reader_stack& s, const std::string& path, const std::s
     REQUIRE(img.ok);
     CHECK(img.width == 1280);
     REQUIRE(img.height > unsigned(y + h));
+    REQUIRE(x >= 0); // a notice hidden or moved off the screen fails here, not out of bounds
+    REQUIRE(y >= 0);
+    REQUIRE(w > 8);
+    REQUIRE(h > 8);
+    REQUIRE(img.width > unsigned(x + w / 2));
     const int ix = int(x), iy = int(y), iw = int(w), ih = int(h);
     CHECK(img.at(unsigned(ix + 4), unsigned(iy + 4)) == gb::rgb{255, 247, 224}); // padding
     CHECK(img.at(unsigned(ix + iw / 2), unsigned(iy + ih - 1)) ==
@@ -288,6 +340,79 @@ TEST_CASE("a reader in Russia sees the notice on a page with a nonce in its CSP 
                   {{"Content-Security-Policy", nonce_csp}});
     check_notice_visible(s, "/news/meta-nonce", "notice-meta-csp-header-nonce.png", page_nonce,
                          "rgb(32, 32, 32)", true);
+}
+
+// Pages whose own layout fights the notice. Each of these failed with the notice's first
+// style (inherited direction, static position, no z-index): the direction was the page's, and
+// the page's header, grid or overlays covered the notice or moved it out of the first screen.
+
+TEST_CASE("on a right-to-left page the Russian notice still reads left to right",
+          "[browser][layout][rtl]") {
+    require_chromium();
+    reader_stack s;
+    // <html dir="rtl">, and text-align: right on body, p and div
+    s.pages.route("/news/rtl", "article-rtl.html", {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/rtl", "notice-rtl-page.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a header fixed over the top of the page does not cover the notice",
+          "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // position: fixed; top: 0; z-index: 1000, 104px tall, and a 40px body margin
+    s.pages.route("/news/fixed-header", "article-fixed-header.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/fixed-header", "notice-fixed-header.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a sticky header in a page laid out by a grid on <body> leaves the notice at the top",
+          "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // body { display: grid; grid-template-areas: ... } with a sticky header in its own area
+    s.pages.route("/news/sticky-grid", "article-sticky-grid.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/sticky-grid", "notice-sticky-grid.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("elements a page lays over its top do not cover the notice", "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // body::before with z-index 2147483647, an absolutely positioned block at the end of the
+    // document with z-index 99999, a fixed banner with z-index 2147483647 inside an app root
+    // that is a stacking context
+    s.pages.route("/news/overlays", "article-overlays.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/overlays", "notice-overlays.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("a page's !important rules neither hide nor move nor restyle the notice",
+          "[browser][layout]") {
+    require_chromium();
+    reader_stack s;
+    // body > div:first-child { display: none !important }, !important colour, size, visibility,
+    // direction, opacity and position rules on div, p and the body's children
+    s.pages.route("/news/important", "article-important.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/important", "notice-important-rules.png", "", "rgb(32, 32, 32)");
+}
+
+TEST_CASE("an Arabic notice reads right to left on a left-to-right page",
+          "[browser][layout][rtl]") {
+    require_chromium();
+    // A notice like the example one with an Arabic text (a test text, not an approved one).
+    const std::string ar =
+        "<p><strong>إشعار قانوني.</strong> ناشر هذا الموقع مصنّف في الاتحاد الروسي «منظمة غير "
+        "مرغوب فيها».</p>\n<p>إذا كنت في روسيا أو في منطقة من أوكرانيا تسيطر عليها روسيا، فإن "
+        "نشر محتوى هذا الموقع أو التعليق عليه قد يؤدي إلى غرامة أو ملاحقة جنائية بموجب القانون "
+        "الروسي. أما القراءة وحدها فليست مخالفة.</p>\n";
+    reader_stack s(it::notice_files("undesirable-organization",
+                                    {{"ru", "<p>Правовое уведомление.</p>\n"}, {"ar", ar}}));
+    // text-align: left everywhere on an ordinary left-to-right page
+    s.pages.route("/news/ltr", "article-ltr-aligned.html",
+                  {{"Content-Security-Policy", strict_csp}});
+    check_notice_visible(s, "/news/ltr", "notice-arabic-on-ltr-page.png", "", "rgb(32, 32, 32)",
+                         false, {"ar", "ar", "rtl", {"إشعار قانوني.", "«منظمة غير مرغوب فيها»"}});
 }
 
 // The checks above can fail: the same probe, on pages served without geogate, sees no notice

@@ -45,7 +45,7 @@ TEST_CASE("A notice folder loads with hashed, versioned, rendered texts", "[noti
     const std::string& f = ru->fragment_utf8;
     CHECK(f.rfind("<div class=\"geogate-notice\" data-geogate-notice=\"undesirable-organization\" "
                   "data-geogate-version=\"" +
-                      ru->version + "\" lang=\"ru\" role=\"note\"><style>",
+                      ru->version + "\" lang=\"ru\" dir=\"ltr\" role=\"note\"><style>",
                   0) == 0);
     CHECK(f.find("<p><strong>Уведомление.</strong> Текст.</p>") != std::string::npos);
     CHECK(f.substr(f.size() - 12) == "</div></div>");
@@ -62,7 +62,7 @@ TEST_CASE("A notice folder loads with hashed, versioned, rendered texts", "[noti
     CHECK(ru->style_hash.rfind("'sha256-", 0) == 0);
 
     // The 451 page: a document of its own in the reader's language, strict CSP for its style.
-    CHECK(ru->page_451.rfind("<!DOCTYPE html>\n<html lang=\"ru\">", 0) == 0);
+    CHECK(ru->page_451.rfind("<!DOCTYPE html>\n<html lang=\"ru\" dir=\"ltr\">", 0) == 0);
     CHECK(ru->page_451.find("<title>Sample</title>") != std::string::npos);
     CHECK(ru->page_451.find("data-geogate-version=\"" + ru->version + "\"") != std::string::npos);
     std::size_t p0 = ru->page_451.find("<style>") + 7, p1 = ru->page_451.find("</style>");
@@ -71,6 +71,85 @@ TEST_CASE("A notice folder loads with hashed, versioned, rendered texts", "[noti
     CHECK(ru->page_451.find("<style>", p1) == std::string::npos); // exactly one style element
     CHECK(ru->page_451_csp == "default-src 'none'; style-src " + ru->page_451_style_hash +
                                   "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+}
+
+TEST_CASE("The wrapper states the direction of the text's language", "[notices][catalog]") {
+    temp_notices_dir dir;
+    dir.write("legal/notice.toml", "title = \"Legal\"\ndefault_language = \"ru\"\n"
+                                   "languages = [\"ru\", \"ar\", \"he\", \"fa\", \"az-arab\"]\n");
+    dir.write("legal/ru.html", "<p>Уведомление.</p>");
+    dir.write("legal/ar.html", "<p>\xD8\xA5\xD8\xB4\xD8\xB9\xD8\xA7\xD8\xB1.</p>");
+    dir.write("legal/he.html", "<p>\xD7\x94\xD7\x95\xD7\x93\xD7\xA2\xD7\x94.</p>");
+    dir.write("legal/fa.html", "<p>\xD8\xA7\xD8\xB7\xD9\x84\xD8\xA7\xD8\xB9.</p>");
+    dir.write("legal/az-arab.html", "<p>\xD8\xA7\xD8\xB7\xD9\x84\xD8\xA7\xD8\xB9.</p>");
+    diagnostics d;
+    auto catalog = notice_catalog::load(dir.path(), false, d);
+    INFO(messages(d));
+    REQUIRE(catalog);
+    const notice* n = catalog->find("legal");
+    REQUIRE(n);
+    for (const auto& [lang, dir_value] : {std::pair{"ru", "ltr"},
+                                          {"ar", "rtl"},
+                                          {"he", "rtl"},
+                                          {"fa", "rtl"},
+                                          {"az-arab", "rtl"}}) {
+        INFO(lang);
+        const notice_text* t = n->text(lang);
+        REQUIRE(t);
+        const std::string attrs =
+            "lang=\"" + std::string(lang) + "\" dir=\"" + dir_value + "\" role=\"note\">";
+        CHECK(t->fragment_utf8.find(attrs) != std::string::npos);
+        CHECK(t->fragment_ascii.find(attrs) != std::string::npos);
+        CHECK(t->page_451.find("<html lang=\"" + std::string(lang) + "\" dir=\"" + dir_value +
+                               "\">") != std::string::npos);
+        // The style is one constant for every language and direction: one CSP hash.
+        CHECK(t->style_hash == n->texts[0].style_hash);
+    }
+}
+
+TEST_CASE("The notice's version is its approved text's: the wrapper and style take no part",
+          "[notices][catalog]") {
+    // Lawyers approve the bytes of <lang>.html; geogate's markup around them may change with
+    // geogate (as it did for the direction and the stacking) without a new approval.
+    temp_notices_dir dir;
+    dir.write_sample_notice();
+    diagnostics d;
+    auto catalog = notice_catalog::load(dir.path(), false, d);
+    REQUIRE(catalog);
+    const notice_text* ru = catalog->find("undesirable-organization")->text("ru");
+    REQUIRE(ru);
+    CHECK(ru->version ==
+          to_hex(sha256(dir.read("undesirable-organization/ru.html"))).substr(0, 12));
+    const std::string& f = ru->fragment_utf8;
+    CHECK(ru->version != to_hex(sha256(f)).substr(0, 12));
+    CHECK(ru->version != to_hex(sha256(notice_style())).substr(0, 12));
+}
+
+TEST_CASE("The style's CSP hash is over the exact bytes served, in both fragments and the 451 "
+          "page",
+          "[notices][catalog]") {
+    temp_notices_dir dir;
+    dir.write_sample_notice();
+    diagnostics d;
+    auto catalog = notice_catalog::load(dir.path(), false, d);
+    REQUIRE(catalog);
+    for (const auto& t : catalog->find("undesirable-organization")->texts) {
+        INFO(t.language);
+        for (const std::string* f : {&t.fragment_utf8, &t.fragment_ascii}) {
+            const auto s0 = f->find("<style>") + 7, s1 = f->find("</style>");
+            REQUIRE(s1 != std::string::npos);
+            CHECK(std::string_view(*f).substr(s0, s1 - s0) == notice_style());
+            CHECK(t.style_hash == csp_hash_source(std::string_view(*f).substr(s0, s1 - s0)));
+        }
+        // the 451 page's style starts with the notice's own
+        const auto p0 = t.page_451.find("<style>") + 7;
+        CHECK(t.page_451.compare(p0, notice_style().size(), notice_style()) == 0);
+    }
+    // One line, no characters a fragment_ascii conversion would change.
+    for (char c : notice_style()) {
+        CHECK(c != '\n');
+        CHECK(static_cast<unsigned char>(c) < 0x80);
+    }
 }
 
 TEST_CASE("choose() serves the reader's language, else the default", "[notices][catalog]") {

@@ -35,6 +35,8 @@ TEST_CASE("Fragments legal teams write are accepted", "[notices][fragment]") {
         "</abbr></div>",
         "<p>Tom & Jerry</p>", // a bare & before white space is text in HTML
         "\xEF\xBB\xBF<p>with a byte order mark</p>",
+        "<p dir=\"rtl\" lang=\"he\">\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D</p><p><span "
+        "dir=LTR>BBC</span></p>",
     };
     for (const char* text : good) {
         INFO(text);
@@ -81,6 +83,8 @@ TEST_CASE("Fragments that could run, load or break something are rejected, with 
         {"<p>\xED\xA0\x80</p>", "invalid UTF-8", 1, 4}, // a UTF-16 surrogate
         {"   \n  ", "no visible text", 1, 1},
         {"<p id=\"x\">x</p>", "attribute id is not allowed", 1, 4},
+        {"<p dir=\"auto\">x</p>", "dir must be \"ltr\" or \"rtl\"", 1, 8},
+        {"<p><span dir=\"\">x</span></p>", "dir must be", 1, 14},
         {"<p class=\"a\" class=\"b\">x</p>", "twice", 1, 14},
         {"<p>x</p><h1>Big</h1>", "use h2-h4", 1, 9},
         {"<p>x</p><form action=\"https://x\"></form>", "<form> is not allowed", 1, 9},
