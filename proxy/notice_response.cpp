@@ -477,7 +477,11 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
         }
         return result;
     }
-    if (res.result_int() != 200 || is_attachment(res[http::field::content_disposition]))
+    // Browsers render the body of any status (a 404 page, a 500 page) as a document. A 206
+    // answers a Range, which notice requests never carry: not a whole page to rewrite.
+    const unsigned status = res.result_int();
+    if (status < 200 || status == 204 || status == 206 ||
+        is_attachment(res[http::field::content_disposition]))
         return result;
     std::vector<std::string_view> types;
     for (auto it = res.find(http::field::content_type);

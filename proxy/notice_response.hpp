@@ -7,8 +7,8 @@
 // Accept-Encoding is narrowed to the one coding geogate will send the reader (br, gzip or
 // identity), so a response geogate does not transform still matches what the reader accepts.
 //
-// Response (200, text/html or application/xhtml+xml as a browser reads Content-Type, not an
-// attachment): body is decoded, the notice fragment inserted (UTF-8 bytes or character
+// Response (any status with a body but 206 (a 404 page is a document too), text/html or
+// application/xhtml+xml as a browser reads Content-Type, not an attachment): body is decoded, the notice fragment inserted (UTF-8 bytes or character
 // references per the page's charset), re-encoded to the reader's coding; Content-Length goes
 // (chunked); a strong or weak ETag becomes a variant ETag per notice version; Accept-Ranges,
 // Content-MD5, Digest, Content-Digest and Repr-Digest go; the CSP is amended only by our

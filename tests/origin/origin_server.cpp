@@ -330,7 +330,8 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
             ::shutdown(io.fd(), SHUT_WR);
             return false;
         }
-        return r.send(200, body, headers) && r.keep_alive;
+        const int code = static_cast<int>(to_u64(req.query_value("status"), 200));
+        return r.send(code, body, headers) && r.keep_alive;
     }
     if (path == "/headers") {
         std::vector<std::pair<std::string, std::string>> headers;

@@ -27,6 +27,7 @@
 //                         conditional=1: 304 when If-None-Match holds the ETag set (or, without
 //                         If-None-Match, If-Modified-Since equals the Last-Modified set).
 //                         cut=N: the whole length announced, N bytes sent, then FIN.
+//                         status=N: that status instead of 200.
 //   /websocket            Upgrade: websocket handshake (101 + Sec-WebSocket-Accept), then echoes
 //                         every received byte back unchanged until the peer closes.
 //   /_received            text/plain, one request target per line, every request since start
