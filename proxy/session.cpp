@@ -957,7 +957,7 @@ awaitable<void> session::answer_unrewritable(const snapshot& snap, const rules::
                                              request_record& rec) {
     note_unrewritable(rec, req[http::field::host]);
     std::string page;
-    if (snap.cfg->notices.on_unrewritable == notices_config::unrewritable_answer::notice) {
+    if (snap.cfg->notices.on_unrewritable == unrewritable_answer::notice) {
         page = block_response(snap, r, req, rec, true);
         rec.status = 451;
     } else {

@@ -74,7 +74,7 @@ watch_interval = "1m"
     CHECK(c->rule_files.at(0) == (t.dir / "rules/*.toml").string());
     CHECK(c->notices.dir == (t.dir / "notices").string());
     CHECK_FALSE(c->notices.require_approval);
-    CHECK(c->notices.on_unrewritable == notices_config::unrewritable_answer::notice);
+    CHECK(c->notices.on_unrewritable == unrewritable_answer::notice);
     CHECK(c->limits.max_header_bytes == 65536);
     CHECK(c->limits.max_body_bytes == 1048576);
     CHECK(c->limits.header_timeout == std::chrono::milliseconds(5000));
@@ -97,7 +97,7 @@ TEST_CASE("config: defaults for a minimal file") {
     CHECK(c->origin.host_header == "127.0.0.1:8000");
     CHECK(c->origin.base_path.empty());
     CHECK(c->log.client_ip == "truncate");
-    CHECK(c->notices.on_unrewritable == notices_config::unrewritable_answer::error);
+    CHECK(c->notices.on_unrewritable == unrewritable_answer::error);
     CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::x_forwarded_for);
 }
 
