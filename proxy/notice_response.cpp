@@ -494,7 +494,15 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
     // A document geogate cannot rewrite never reaches a notice reader (the caller answers
     // per notices.on_unrewritable); an untyped body in a coding geogate cannot decode cannot
     // even be identified.
-    auto in = html::parse_content_encoding(res[http::field::content_encoding]);
+    // Every Content-Encoding line counts (two lines are a stacked coding, as in one list).
+    std::string codings;
+    for (auto it = res.find(http::field::content_encoding);
+         it != res.end() && it->name() == http::field::content_encoding; ++it) {
+        if (!codings.empty())
+            codings += ", ";
+        codings += it->value();
+    }
+    auto in = html::parse_content_encoding(codings);
     if (in == html::coding::unsupported) {
         result.outcome = notice_outcome::unrewritable;
         rec.unrewritable = "coding";
