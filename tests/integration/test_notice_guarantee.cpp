@@ -335,6 +335,9 @@ TEST_CASE("a document geogate cannot rewrite never reaches a notice reader: erro
     CHECK(eventually([&] {
         return s.proxy->event_log().find("\"event\":\"notice_unrewritable\"") != std::string::npos;
     }));
+    CHECK(eventually([&] {
+        return s.proxy->access_log().find("\"unrewritable\":\"coding\"") != std::string::npos;
+    }));
     CHECK(round_trip(s.port(), reader_get("/fixture/index.html", reader::ru_moscow)).body.size() >
           page.size());
 }
