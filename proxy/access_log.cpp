@@ -82,6 +82,8 @@ std::string format_access_line(const request_record& rec, client_ip_logging ip_m
         field(out, "notice_lang", rec.notice_lang);
         field(out, "notice_version", rec.notice_version);
         out += rec.injected ? ",\"injected\":true" : ",\"injected\":false";
+        if (!rec.unrewritable.empty())
+            field(out, "unrewritable", rec.unrewritable);
     }
     if (!rec.mirror.empty())
         field(out, "mirror", rec.mirror);

@@ -78,9 +78,15 @@ struct limits_config {
     std::chrono::milliseconds drain_timeout{10000};     // SIGTERM: in-flight requests get this long
 };
 
+/// What a notice reader gets instead of a document geogate cannot rewrite (a coding it cannot
+/// decode, UTF-16, an untyped XML document, a corrupt body): "error" = a 502 page naming no
+/// internals; "notice" = the rule's notice as a page (as a block rule's 451).
+enum class unrewritable_answer { error, notice };
+
 struct notices_config {
     std::string dir = "notices";
     bool require_approval = true;
+    unrewritable_answer on_unrewritable = unrewritable_answer::error;
 };
 
 struct cache_config {

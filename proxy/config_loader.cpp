@@ -358,6 +358,16 @@ private:
             c_.notices.dir = *d;
         if (auto b = r.boolean("require_approval"))
             c_.notices.require_approval = *b;
+        if (auto a = r.string("on_unrewritable")) {
+            if (*a == "error")
+                c_.notices.on_unrewritable = unrewritable_answer::error;
+            else if (*a == "notice")
+                c_.notices.on_unrewritable = unrewritable_answer::notice;
+            else
+                r.error(*r.get("on_unrewritable"),
+                        "expected notices.on_unrewritable \"error\" or \"notice\", found \"" + *a +
+                            "\"");
+        }
         r.finish();
     }
 

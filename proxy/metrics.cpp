@@ -6,6 +6,9 @@
 namespace geogate {
 namespace {
 
+constexpr std::array<std::string_view, 4> unrewritable_reasons = {"coding", "charset", "xml",
+                                                                  "decode_error"};
+
 void line(std::string& out, std::string_view name, std::string_view labels, std::uint64_t v) {
     out += name;
     if (!labels.empty()) {
@@ -101,8 +104,10 @@ void metrics::record(const request_record& rec) {
     bytes_out_.fetch_add(rec.bytes_out, std::memory_order_relaxed);
     if (rec.injector_fallback)
         injector_fallbacks_.fetch_add(1, std::memory_order_relaxed);
-    if (rec.undecodable)
-        undecodable_.fetch_add(1, std::memory_order_relaxed);
+    if (!rec.unrewritable.empty())
+        for (std::size_t i = 0; i < unrewritable_reasons.size(); ++i)
+            if (rec.unrewritable == unrewritable_reasons[i])
+                unrewritable_[i].fetch_add(1, std::memory_order_relaxed);
     meta_csp_amended_.fetch_add(rec.meta_csp_amended, std::memory_order_relaxed);
     meta_csp_untouched_.fetch_add(rec.meta_csp_untouched, std::memory_order_relaxed);
     if (rec.aborted)
@@ -215,9 +220,13 @@ std::string metrics::render() const {
     counter("geogate_response_bytes_total", "Response bytes sent to clients.", bytes_out_);
     counter("geogate_injector_fallbacks_total",
             "Notices placed without a real body tag (fallback place).", injector_fallbacks_);
-    counter("geogate_undecodable_responses_total",
-            "Notice decisions whose content coding could not be decoded (passed untouched).",
-            undecodable_);
+    header(out, "geogate_unrewritable_responses_total", "counter",
+           "Notice decisions on a document geogate could not rewrite, answered with "
+           "notices.on_unrewritable instead, by reason.");
+    for (std::size_t i = 0; i < unrewritable_reasons.size(); ++i)
+        line(out, "geogate_unrewritable_responses_total",
+             "reason=\"" + std::string(unrewritable_reasons[i]) + "\"",
+             unrewritable_[i].load(std::memory_order_relaxed));
     counter("geogate_meta_csp_amended_total",
             "<meta http-equiv=Content-Security-Policy> tags given the notice style's hash.",
             meta_csp_amended_);

@@ -7,23 +7,33 @@
 // Accept-Encoding is narrowed to the one coding geogate will send the reader (br, gzip or
 // identity), so a response geogate does not transform still matches what the reader accepts.
 //
-// Response (200, text/html or application/xhtml+xml, not an attachment, not HEAD): body is
-// decoded, the notice fragment inserted (UTF-8 bytes or character references per the page's
-// charset), re-encoded to the reader's coding; Content-Length goes (chunked); a strong or weak
-// ETag becomes a variant ETag per notice version; Accept-Ranges, Content-MD5, Digest,
-// Content-Digest and Repr-Digest go; the CSP is amended only by our style's hash or the
-// page's nonce (proxy/html/csp.hpp), in the headers and in the <meta http-equiv=
-// "Content-Security-Policy"> tags before the notice (proxy/html/meta_csp.hpp; tags the injector
-// leaves untouched are counted). A coding geogate cannot decode passes untouched and is
-// counted.
+// Response (any status with a body but 206 (a 404 page is a document too), text/html or
+// application/xhtml+xml as a browser reads Content-Type, not an attachment): body is decoded, the notice fragment inserted (UTF-8 bytes or character
+// references per the page's charset), re-encoded to the reader's coding; Content-Length goes
+// (chunked); a strong or weak ETag becomes a variant ETag per notice version; Accept-Ranges,
+// Content-MD5, Digest, Content-Digest and Repr-Digest go; the CSP is amended only by our
+// style's hash or the page's nonce (proxy/html/csp.hpp), in the headers and in the <meta
+// http-equiv="Content-Security-Policy"> tags before the notice (proxy/html/meta_csp.hpp; tags
+// the injector leaves untouched are counted). HEAD gets the same header edits as GET.
+//
+// Fail closed: a notice reader never gets a document geogate could not rewrite. An untyped
+// body (no usable Content-Type: browsers sniff it) is identified as a browser would
+// (proxy/html/mime_sniff.hpp): HTML is rewritten as text/html, anything else goes out with its
+// identified type and nosniff. A content coding geogate cannot decode, a UTF-16/32 page, an
+// untyped XML document or a corrupt coded body is `unrewritable`: the caller answers with the
+// error or notice page (notices.on_unrewritable), counts and logs it. A body cut short after
+// part of it went out ends with the notice (body_transform::abandon) before the connection
+// closes without a complete response.
 #include "proxy/body_transform.hpp"
 #include "proxy/header_policy.hpp"
 #include "proxy/net.hpp"
 #include "proxy/request_record.hpp"
 #include "proxy/snapshot.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace geogate {
 
@@ -38,18 +48,39 @@ const notices::notice_text* notice_text_for(const snapshot& snap, const rules::r
 void prepare_notice_request(const snapshot& snap, const rules::rule& r,
                             const http::request_header<>& req, upstream_request_plan& plan);
 
-/// Decides whether this response gets the notice; edits `plan` and returns the transform, or
-/// nullptr when the body passes untouched.
-std::unique_ptr<body_transform> plan_notice_response(const snapshot& snap, const rules::rule& r,
-                                                     const http::request_header<>& req,
-                                                     const http::response_header<>& res,
-                                                     client_response_plan& plan,
-                                                     request_record& rec);
+enum class notice_outcome : std::uint8_t {
+    untouched,    // the body passes as the origin sent it (not a document, or no notice)
+    rewrite,      // headers edited; the transform inserts the notice (none for HEAD)
+    sniff,        // no usable Content-Type: the transform decides from the first bytes
+    unrewritable, // a document geogate cannot rewrite (rec.unrewritable says why)
+};
 
-/// Responses whose content depends on the reader's region must not be stored by a shared
-/// cache as one: Cache-Control becomes private (public and s-maxage removed), unless the
-/// config says the cache in front keys on the variant: then Cache-Control stays and
-/// X-Geogate-Variant says which variant this is ("pass", "notice;notice=ID@VERSION").
+struct notice_plan {
+    notice_outcome outcome = notice_outcome::untouched;
+    /// For rewrite (not HEAD) and sniff. Nothing of the body may go out before it lets the
+    /// first bytes through: it can still edit `plan` or fail (a UTF-16 page) until then.
+    std::unique_ptr<body_transform> transform;
+};
+
+/// Decides what this response becomes for a notice reader; edits `plan` (which the sniffing
+/// transform keeps a reference to, as to `req`, `res`, `r` and `rec`).
+notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
+                                 const http::request_header<>& req,
+                                 const http::response_header<>& res, client_response_plan& plan,
+                                 request_record& rec);
+
+/// The event line for a response that failed closed (at most one a second; the rest are
+/// counted in the next line's "suppressed"). No-op when rec.unrewritable is empty.
+void note_unrewritable(const request_record& rec, std::string_view host);
+
+/// Responses whose content depends on the reader's region: no shared cache stores one as
+/// everyone's, and no browser reuses its copy without asking geogate again (the reader's
+/// region may have changed). Cache-Control becomes region_private_cache_control (private,
+/// no-cache, the origin's directives kept exactly but public/s-maxage/proxy-revalidate;
+/// proxy/cache_control.hpp), unless the config says the cache in front keys on the variant:
+/// then X-Geogate-Variant says which variant this is ("pass", "notice;notice=ID@VERSION"),
+/// the origin's Cache-Control is copied to CDN-Cache-Control for that cache, and the browser's
+/// Cache-Control gets no-cache added.
 void apply_region_cache_policy(const config& cfg, const http::response_header<>& res,
                                client_response_plan& plan, const request_record& rec);
 

@@ -34,9 +34,11 @@ struct request_record {
     std::chrono::microseconds upstream_time{0}; // until the upstream response head
     bool injected = false;
     bool injector_fallback = false; // no real body tag: fragment at the fallback place
-    bool undecodable = false;       // notice decision, but a content coding we cannot decode
-    bool aborted = false;           // response cut short (client or upstream failure)
-    bool local = false;             // answered by geogate (redirect, block, error)
+    // Notice decision, but a document geogate cannot rewrite ("coding", "charset", "xml",
+    // "decode_error"): the reader got the on_unrewritable answer instead. "" = none.
+    std::string_view unrewritable;
+    bool aborted = false; // response cut short (client or upstream failure)
+    bool local = false;   // answered by geogate (redirect, block, error)
     bool region_dependent =
         false; // another region could get a different response: not shared-cacheable
     // <meta http-equiv="Content-Security-Policy"> tags before the notice that got our style's

@@ -743,8 +743,16 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
 
     client_response_plan plan;
     std::unique_ptr<body_transform> transform;
-    if (rec.decision == rules::action::notice && rule)
-        transform = plan_notice_response(snap, *rule, req, head, plan, rec);
+    bool rewritten = false; // a notice rewrite (for HEAD: what GET would be)
+    if (rec.decision == rules::action::notice && rule) {
+        auto np = plan_notice_response(snap, *rule, req, head, plan, rec);
+        if (np.outcome == notice_outcome::unrewritable) {
+            co_await answer_unrewritable(snap, *rule, req, rec);
+            co_return false; // the origin's body is unread: neither connection goes on
+        }
+        rewritten = np.outcome == notice_outcome::rewrite;
+        transform = std::move(np.transform);
+    }
     if (rec.region_dependent)
         apply_region_cache_policy(cfg, head, plan, rec);
     if (stream_.is_tls() && cfg.tls && cfg.tls->hsts_max_age.count() > 0) {
@@ -755,10 +763,10 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
 
     if (no_body) {
         plan.framing = body_framing::none;
+        // HEAD tells the length GET would have; a rewritten GET has none (chunked).
         if (auto cl = head.find(http::field::content_length);
-            cl != head.end() && (head_request || status == 304))
-            if (!transform)
-                plan.add.emplace_back("Content-Length", std::string(cl->value()));
+            cl != head.end() && (head_request || status == 304) && !rewritten)
+            plan.add.emplace_back("Content-Length", std::string(cl->value()));
         transform.reset();
     } else if (transform || !res.content_length()) {
         plan.framing = client_http10 ? body_framing::close_delimited : body_framing::chunked;
@@ -771,28 +779,37 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     plan.close = !keep_client;
     rec.status = status;
 
-    std::string head_out = build_client_response_head(head, plan);
+    // The head is built when the first bytes go out: until a transform lets body bytes
+    // through it may still edit the plan (an untyped body identified) or fail (a UTF-16 page:
+    // then nothing went out and the reader gets the on_unrewritable answer instead).
+    std::string head_out;
     bool chunked = plan.framing == body_framing::chunked;
 
     if (no_body || res.is_done()) {
-        std::vector<net::const_buffer> bufs{net::buffer(head_out)};
         std::vector<std::string_view> tail;
-        std::string size_line;
-        if (chunked) {
-            if (transform && transform->finish(tail)) {
-                std::size_t total = 0;
-                for (auto v : tail)
-                    total += v.size();
-                if (total) {
-                    size_line = hex_size(total);
-                    bufs.push_back(net::buffer(size_line));
-                    for (auto v : tail)
-                        bufs.push_back(net::buffer(v.data(), v.size()));
-                    bufs.push_back(net::buffer("\r\n", 2));
-                }
-            }
-            bufs.push_back(net::buffer("0\r\n\r\n", 5));
+        if (transform && !transform->finish(tail)) {
+            rec.unrewritable = transform->failure().empty() ? std::string_view("decode_error")
+                                                            : transform->failure();
+            co_await answer_unrewritable(snap, *rule, req, rec);
+            co_return false;
         }
+        head_out = build_client_response_head(head, plan);
+        std::vector<net::const_buffer> bufs{net::buffer(head_out)};
+        std::string size_line;
+        std::size_t total = 0;
+        for (auto v : tail)
+            total += v.size();
+        if (chunked && total) {
+            size_line = hex_size(total);
+            bufs.push_back(net::buffer(size_line));
+        }
+        for (auto v : tail)
+            if (!v.empty())
+                bufs.push_back(net::buffer(v.data(), v.size()));
+        if (chunked && total)
+            bufs.push_back(net::buffer("\r\n", 2));
+        if (chunked)
+            bufs.push_back(net::buffer("0\r\n\r\n", 5));
         if (!co_await write_client(bufs, rec)) {
             rec.aborted = true;
             co_return false;
@@ -870,26 +887,28 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
                     std::vector<net::const_buffer> eb{net::buffer(page)};
                     rec.status = timeout ? 504 : 502;
                     co_await write_client(eb, rec);
+                } else if (transform) {
+                    co_await abandon_body(*transform, chunked, rec);
                 }
                 co_return false;
             }
         }
         bufs.clear();
         pieces.clear();
-        if (!head_sent)
-            bufs.push_back(net::buffer(head_out));
         std::string_view in(in_data, got);
         if (transform) {
             // finish() keeps the views of the write() before: the last piece of the body
             // and its end (held bytes, a fallback notice, the last chunk) go in one write.
             if ((!in.empty() && !transform->write(in, pieces)) ||
                 (done && !transform->finish(pieces))) {
-                rec.aborted = true;
+                rec.unrewritable = transform->failure().empty() ? std::string_view("decode_error")
+                                                                : transform->failure();
                 if (!head_sent) {
-                    auto page = error_response(502, true);
-                    std::vector<net::const_buffer> eb{net::buffer(page)};
-                    rec.status = 502;
-                    co_await write_client(eb, rec);
+                    co_await answer_unrewritable(snap, *rule, req, rec);
+                } else {
+                    note_unrewritable(rec, req[http::field::host]);
+                    rec.aborted = true;
+                    co_await abandon_body(*transform, chunked, rec);
                 }
                 co_return false;
             }
@@ -899,6 +918,14 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
         std::size_t total = 0;
         for (auto v : pieces)
             total += v.size();
+        if (!head_sent) {
+            if (transform && total == 0 && !done) {
+                up.buffer.consume(consume_after); // held by the transform: nothing out yet
+                continue;
+            }
+            head_out = build_client_response_head(head, plan);
+            bufs.push_back(net::buffer(head_out));
+        }
         if (chunked && total) {
             size_line = hex_size(total);
             bufs.push_back(net::buffer(size_line));
@@ -923,6 +950,45 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     }
     reusable = res.keep_alive() && up.buffer.size() == 0;
     co_return keep_client;
+}
+
+awaitable<void> session::answer_unrewritable(const snapshot& snap, const rules::rule& r,
+                                             const http::request_header<>& req,
+                                             request_record& rec) {
+    note_unrewritable(rec, req[http::field::host]);
+    std::string page;
+    if (snap.cfg->notices.on_unrewritable == unrewritable_answer::notice) {
+        page = block_response(snap, r, req, rec, true);
+        rec.status = 451;
+    } else {
+        page = error_response(502, true, req.method() == http::verb::head);
+        rec.status = 502;
+    }
+    const net::const_buffer whole = net::buffer(page);
+    co_await write_client({&whole, 1}, rec);
+}
+
+awaitable<void> session::abandon_body(body_transform& transform, bool chunked,
+                                      request_record& rec) {
+    std::vector<std::string_view> tail;
+    transform.abandon(tail);
+    std::size_t total = 0;
+    for (auto v : tail)
+        total += v.size();
+    if (total == 0)
+        co_return;
+    std::vector<net::const_buffer> bufs;
+    std::string size_line;
+    if (chunked) {
+        size_line = hex_size(total);
+        bufs.push_back(net::buffer(size_line));
+    }
+    for (auto v : tail)
+        if (!v.empty())
+            bufs.push_back(net::buffer(v.data(), v.size()));
+    if (chunked)
+        bufs.push_back(net::buffer("\r\n", 2)); // and no last chunk: still incomplete
+    co_await write_client(bufs, rec);
 }
 
 awaitable<void> session::tunnel(upstream_connection& up) {

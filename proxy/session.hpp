@@ -75,6 +75,13 @@ private:
                                    const http::request<http::buffer_body>& req,
                                    http::response_parser<http::buffer_body>& res,
                                    upstream_connection& up, request_record& rec, bool& reusable);
+    /// The notices.on_unrewritable answer (error page or notice page), logged; nothing of the
+    /// origin's response went out.
+    awaitable<void> answer_unrewritable(const snapshot& snap, const rules::rule& r,
+                                        const http::request_header<>& req, request_record& rec);
+    /// A transformed body cut short after part of it went out: what the transform still owes
+    /// the reader (the notice) in one last chunk, and no terminating chunk.
+    awaitable<void> abandon_body(body_transform& transform, bool chunked, request_record& rec);
     awaitable<void> tunnel(upstream_connection& up);
     awaitable<bool> write_client(std::span<const net::const_buffer> buffers, request_record& rec);
     awaitable<void> answer_local(std::string response, request_record& rec, unsigned status);

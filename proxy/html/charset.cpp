@@ -311,12 +311,7 @@ std::string to_character_references(std::string_view s) {
 }
 
 charset_sniffer::charset_sniffer(std::string_view content_type)
-    : charset_(charset_from_content_type(content_type)) {
-    if (!charset_.empty()) {
-        source_ = "content-type";
-        done_ = true;
-    }
-}
+    : header_charset_(charset_from_content_type(content_type)) {}
 
 bool charset_sniffer::feed(std::string_view chunk) {
     if (done_)
@@ -329,6 +324,7 @@ bool charset_sniffer::feed(std::string_view chunk) {
 void charset_sniffer::finish() {
     if (done_)
         return;
+    finishing_ = true;
     decide();
     done_ = true;
     head_.clear();
@@ -336,34 +332,49 @@ void charset_sniffer::finish() {
 }
 
 void charset_sniffer::decide() {
+    // WHATWG Encoding "decode": a BOM wins over every label, the Content-Type's included.
     const std::string_view h = head_;
     if (h.size() >= 2 && (h.substr(0, 2) == "\xFE\xFF" || h.substr(0, 2) == "\xFF\xFE")) {
         charset_ = h[0] == '\xFE' ? "utf-16be" : "utf-16le";
         source_ = "bom";
         done_ = true;
-        return;
-    }
-    if (h.size() >= 3 && h.substr(0, 3) == "\xEF\xBB\xBF") {
+    } else if (h.size() >= 3 && h.substr(0, 3) == "\xEF\xBB\xBF") {
         charset_ = "utf-8";
         source_ = "bom";
         done_ = true;
-        return;
-    }
-    if (h.size() < 3 && std::string_view("\xEF\xBB\xBF").substr(0, h.size()) == h)
+    } else if (h.size() < 3 && !finishing_ &&
+               (std::string_view("\xEF\xBB\xBF").substr(0, h.size()) == h ||
+                (h.size() == 1 && (h[0] == '\xFE' || h[0] == '\xFF')))) {
         return; // could still be a BOM
-    bool complete = false;
-    auto label = prescan_meta_charset(h, complete);
-    if (!label.empty()) {
-        charset_ = std::move(label);
-        source_ = "meta";
+    } else if (!header_charset_.empty()) {
+        charset_ = header_charset_;
+        source_ = "content-type";
         done_ = true;
-    } else if (complete) {
-        done_ = true;
+    } else {
+        bool complete = false;
+        auto label = prescan_meta_charset(h, complete);
+        if (!label.empty()) {
+            // HTML's prescan: a <meta> naming UTF-16 means UTF-8 (the bytes were ASCII).
+            charset_ = is_utf16_label(label) ? std::string("utf-8") : std::move(label);
+            source_ = "meta";
+            done_ = true;
+        } else if (complete) {
+            done_ = true;
+        }
     }
     if (done_) {
         head_.clear();
         head_.shrink_to_fit();
     }
+}
+
+bool is_utf16_label(std::string_view label) noexcept {
+    // The WHATWG Encoding labels of UTF-16LE and UTF-16BE.
+    for (std::string_view l : {"csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff",
+                               "utf-16", "utf-16le", "unicodefffe", "utf-16be"})
+        if (label == l)
+            return true;
+    return false;
 }
 
 } // namespace geogate::html

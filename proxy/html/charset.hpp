@@ -1,13 +1,15 @@
 #pragma once
-// PURE charset handling for the notice: which charset the page is in (Content-Type charset=,
-// else a BOM, else the HTML prescan of the first 1024 bytes for <meta charset> /
-// <meta http-equiv=content-type content="...charset=...">), and turning the UTF-8 notice into
-// character references (&#NNNN;) so it reads right on windows-1251, koi8-r, latin-1... pages.
+// PURE charset handling for the notice: which charset the page is in (a BOM, which wins over
+// everything as in browsers, else Content-Type charset=, else the HTML prescan of the first 1024
+// bytes for <meta charset> / <meta http-equiv=content-type content="...charset=...">), and turning
+// the UTF-8 notice into character references (&#NNNN;) so it reads right on windows-1251, koi8-r,
+// latin-1... pages.
 //
 // Policy for the proxy: insert the UTF-8 fragment only when utf8() is true; otherwise insert
 // to_character_references(fragment), which is pure ASCII and correct in every
 // ASCII-compatible charset (and when the charset is unknown). When ascii_compatible() is false
-// (UTF-16 BOM) do not inject at all (count it).
+// (a UTF-16 BOM or label) geogate cannot insert the notice: the response fails closed
+// (proxy/notice_response.hpp).
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,9 @@ namespace geogate::html {
 
 /// The charset= parameter of a Content-Type value, quoted or not, lowercased; "" if absent.
 std::string charset_from_content_type(std::string_view content_type);
+
+/// True for the WHATWG labels of UTF-16LE/BE ("utf-16", "unicode", "ucs-2", "utf-16be", ...).
+bool is_utf16_label(std::string_view label) noexcept;
 
 /// True for the WHATWG labels of UTF-8 ("utf-8", "utf8", "unicode-1-1-utf-8", ...).
 bool is_utf8(std::string_view label) noexcept;
@@ -47,16 +52,19 @@ public:
     /// Where it came from: "content-type", "bom", "meta" or "none".
     std::string_view source() const noexcept { return source_; }
     bool utf8() const noexcept { return is_utf8(charset_); }
+    /// False for UTF-16 (every WHATWG label of it) and UTF-32: ASCII markup cannot go in.
     bool ascii_compatible() const noexcept {
-        return charset_.rfind("utf-16", 0) != 0 && charset_ != "utf-32";
+        return !is_utf16_label(charset_) && charset_ != "utf-32";
     }
 
 private:
     void decide();
+    std::string header_charset_; // from Content-Type: used unless a BOM says otherwise
     std::string head_;
     std::string charset_;
     std::string_view source_ = "none";
     bool done_ = false;
+    bool finishing_ = false;
 };
 
 } // namespace geogate::html

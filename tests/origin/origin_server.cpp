@@ -277,6 +277,65 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
                        {"Vary", "Accept-Encoding"}}) &&
                r.keep_alive;
     }
+    if (path == "/custom") {
+        // Exactly the headers asked for (no default Content-Type), the body of a fixture or
+        // given literally, optionally gzip-compressed (and then corrupted in its middle).
+        std::vector<std::pair<std::string, std::string>> headers;
+        for (const std::string& set : req.query_all("set")) {
+            const auto colon = set.find(':');
+            if (colon != std::string::npos)
+                headers.emplace_back(set.substr(0, colon), set.substr(colon + 1));
+        }
+        std::string body = req.query_value("body");
+        if (const auto name = req.query_value("fixture"); !name.empty()) {
+            const auto file = read_file(state.root, name);
+            if (!file)
+                return r.text(404, "no such fixture\n") && r.keep_alive;
+            body = *file;
+        }
+        if (req.query_value("gzip") == "1") {
+            body = gzip_compress(body);
+            headers.emplace_back("Content-Encoding", "gzip");
+            if (req.query_value("corrupt") == "1")
+                for (std::size_t i = body.size() / 2; i < body.size() / 2 + 16 && i < body.size();
+                     ++i)
+                    body[i] = static_cast<char>(0xFF);
+        }
+        std::string etag, last_modified;
+        for (const auto& [k, v] : headers) {
+            if (iequals(k, "ETag"))
+                etag = v;
+            if (iequals(k, "Last-Modified"))
+                last_modified = v;
+        }
+        if (req.query_value("conditional") == "1") {
+            // RFC 9110 13.1: If-None-Match (exact tags here) decides; If-Modified-Since only
+            // without it.
+            const std::string inm = req.header("If-None-Match");
+            const bool not_modified =
+                req.has_header("If-None-Match")
+                    ? !etag.empty() && inm.find(etag) != std::string::npos
+                    : !last_modified.empty() && req.header("If-Modified-Since") == last_modified;
+            if (not_modified) {
+                std::vector<std::pair<std::string, std::string>> kept;
+                for (const auto& h : headers)
+                    if (iequals(h.first, "ETag") || iequals(h.first, "Cache-Control") ||
+                        iequals(h.first, "Last-Modified"))
+                        kept.push_back(h);
+                return io.write_all(r.head(304, kept)) && r.keep_alive;
+            }
+        }
+        if (const auto cut = req.query_value("cut"); !cut.empty() && req.method != "HEAD") {
+            // The whole length announced, the first `cut` bytes sent, then a clean FIN.
+            headers.emplace_back("Content-Length", std::to_string(body.size()));
+            io.write_all(r.head(200, headers) +
+                         body.substr(0, static_cast<std::size_t>(to_u64(cut, 0))));
+            ::shutdown(io.fd(), SHUT_WR);
+            return false;
+        }
+        const int code = static_cast<int>(to_u64(req.query_value("status"), 200));
+        return r.send(code, body, headers) && r.keep_alive;
+    }
     if (path == "/headers") {
         std::vector<std::pair<std::string, std::string>> headers;
         bool has_type = false;

@@ -21,6 +21,13 @@
 //                         obs-fold.
 //   /gzip/<name>, /br/<name>  fixture <name> with Content-Encoding gzip / br.
 //   /headers?set=Name:Value&set=...  200 carrying those response headers (percent-decoded).
+//   /custom?set=Name:Value&...&fixture=<name>|body=<text>[&gzip=1[&corrupt=1]]  200 with
+//                         exactly those headers (no default Content-Type), the fixture's or
+//                         the given body, gzip-compressed (16 bytes in its middle overwritten).
+//                         conditional=1: 304 when If-None-Match holds the ETag set (or, without
+//                         If-None-Match, If-Modified-Since equals the Last-Modified set).
+//                         cut=N: the whole length announced, N bytes sent, then FIN.
+//                         status=N: that status instead of 200.
 //   /websocket            Upgrade: websocket handshake (101 + Sec-WebSocket-Accept), then echoes
 //                         every received byte back unchanged until the peer closes.
 //   /_received            text/plain, one request target per line, every request since start

@@ -61,9 +61,37 @@ TEST_CASE("the meta prescan finds the declared charset, not fooled by comments o
 
 TEST_CASE("the sniffer decides from header, BOM or meta, fed in pieces") {
     charset_sniffer h{"text/html; charset=windows-1251"};
-    CHECK(h.done());
+    CHECK_FALSE(h.done()); // a BOM would still win
+    CHECK(h.feed("<h"));
     CHECK(h.charset() == "windows-1251");
+    CHECK(h.source() == "content-type");
     CHECK_FALSE(h.utf8());
+
+    // A BOM wins over the Content-Type label, as in browsers (WHATWG Encoding "decode").
+    charset_sniffer bom16{"text/html; charset=utf-8"};
+    CHECK_FALSE(bom16.feed("\xFF"));
+    CHECK(bom16.feed("\xFE<\0"));
+    CHECK(bom16.charset() == "utf-16le");
+    CHECK_FALSE(bom16.ascii_compatible());
+    charset_sniffer bom8{"text/html; charset=windows-1251"};
+    CHECK(bom8.feed("\xEF\xBB\xBF<html>"));
+    CHECK(bom8.utf8());
+    // A header label of UTF-16 under another name is not ASCII-compatible either.
+    for (const char* label : {"unicode", "ucs-2", "UTF-16BE", "csunicode", "unicodefffe"}) {
+        charset_sniffer l{std::string("text/html; charset=") + label};
+        l.feed("<html>");
+        CHECK(l.done());
+        CHECK_FALSE(l.ascii_compatible());
+    }
+    // A page too short to tell: finish() decides from the header.
+    charset_sniffer tiny{"text/html; charset=koi8-r"};
+    tiny.feed("\xEF");
+    tiny.finish();
+    CHECK(tiny.charset() == "koi8-r");
+    // <meta charset=utf-16> means UTF-8 (HTML's prescan): ASCII markup goes in.
+    charset_sniffer meta16{"text/html"};
+    meta16.feed("<meta charset=\"utf-16\"><body>");
+    CHECK(meta16.utf8());
 
     const std::string page = "<html><head><meta charset=\"koi8-r\"><title>x</title>";
     charset_sniffer m{"text/html"};

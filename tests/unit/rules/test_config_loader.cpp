@@ -35,6 +35,7 @@ databases = ["db/city.mmdb"]
 files = ["rules/*.toml"]
 [notices]
 require_approval = false
+on_unrewritable = "notice"
 [limits]
 max_header_bytes = "64KiB"
 max_body_bytes = 1048576
@@ -73,6 +74,7 @@ watch_interval = "1m"
     CHECK(c->rule_files.at(0) == (t.dir / "rules/*.toml").string());
     CHECK(c->notices.dir == (t.dir / "notices").string());
     CHECK_FALSE(c->notices.require_approval);
+    CHECK(c->notices.on_unrewritable == unrewritable_answer::notice);
     CHECK(c->limits.max_header_bytes == 65536);
     CHECK(c->limits.max_body_bytes == 1048576);
     CHECK(c->limits.header_timeout == std::chrono::milliseconds(5000));
@@ -95,6 +97,7 @@ TEST_CASE("config: defaults for a minimal file") {
     CHECK(c->origin.host_header == "127.0.0.1:8000");
     CHECK(c->origin.base_path.empty());
     CHECK(c->log.client_ip == "truncate");
+    CHECK(c->notices.on_unrewritable == unrewritable_answer::error);
     CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::x_forwarded_for);
 }
 
@@ -123,6 +126,8 @@ TEST_CASE("config: every mistake is reported at file:line:column") {
          "expected an address or CIDR"},
         {"log.client_ip", L + "[log]\nclient_ip = \"partial\"\n", 4, 13,
          "expected log.client_ip \"truncate\", \"full\" or \"none\""},
+        {"notices.on_unrewritable", L + "[notices]\non_unrewritable = \"pass\"\n", 4, 19,
+         "expected notices.on_unrewritable \"error\" or \"notice\""},
         {"threads type", "threads = \"4\"\n" + L, 1, 11, "expected integer for key 'threads'"},
         {"tls without key", L + "[tls]\ncertificate = \"c.pem\"\n", 3, 1,
          "needs both certificate and private_key"},
