@@ -153,6 +153,26 @@ bool serve_websocket(origin_io& io, const origin_request& req) {
     return false;
 }
 
+// What an h2c-speaking origin would do: 101 to another protocol, and from then on the
+// connection carries whatever the origin likes. Here that is the same un-noticed HTML page
+// after the 101 and again for every later read: what a reader would get through a blind tunnel.
+bool serve_foreign_switch(origin_io& io) {
+    static const std::string page = "<!doctype html><html><head><title>tunnel</title></head>"
+                                    "<body><p>tunnelled page</p></body></html>\n";
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                 "Content-Length: " +
+                                 std::to_string(page.size()) + "\r\n\r\n" + page;
+    if (!io.write_all("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+                      "Connection: Upgrade\r\n\r\n" +
+                      response))
+        return false;
+    std::string bytes;
+    while (io.read_some(bytes))
+        if (!io.write_all(response))
+            break;
+    return false;
+}
+
 // Serves one request; returns whether the connection may carry another.
 bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_state& state) {
     const std::string& path = req.path;
@@ -164,6 +184,8 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
 
     if (path == "/websocket")
         return serve_websocket(io, req);
+    if (path == "/switch" || iequals(req.header("Upgrade"), "h2c"))
+        return serve_foreign_switch(io);
 
     // Every other endpoint consumes the request body first (streaming, hashed).
     if (iequals(req.header("Expect"), "100-continue"))

@@ -23,6 +23,9 @@
 //   /headers?set=Name:Value&set=...  200 carrying those response headers (percent-decoded).
 //   /websocket            Upgrade: websocket handshake (101 + Sec-WebSocket-Accept), then echoes
 //                         every received byte back unchanged until the peer closes.
+//   /switch               and any request with `Upgrade: h2c`: 101 Upgrade: h2c, then an
+//                         un-noticed text/html 200 right after it and again for every later
+//                         read (a blind tunnel's view of the site).
 //   /_received            text/plain, one request target per line, every request since start
 //                         except /_received and /_connections themselves.
 //   /_connections         number of accepted connections since start.
