@@ -76,19 +76,24 @@ bool hop_by_hop_set::contains(std::string_view lower_name) const noexcept {
 
 namespace {
 
+// Only upgrade requests and 101s get here: a whole scan, no reliance on field order.
 bool has_token(const http::fields& f, http::field name, std::string_view token) {
-    for (auto it = f.find(name); it != f.end() && it->name() == name; ++it)
-        for (auto t : http::token_list(it->value()))
-            if (iequals(t, token))
-                return true;
+    for (const auto& x : f)
+        if (x.name() == name)
+            for (auto t : http::token_list(x.value()))
+                if (iequals(t, token))
+                    return true;
     return false;
 }
 
 bool single_value(const http::fields& f, http::field name, std::string_view& out) {
-    if (f.count(name) != 1)
-        return false;
-    out = trim_ows(f.find(name)->value());
-    return true;
+    int n = 0;
+    for (const auto& x : f)
+        if (x.name() == name) {
+            ++n;
+            out = trim_ows(x.value());
+        }
+    return n == 1;
 }
 
 constexpr auto base64_char = alnum_and("+/");

@@ -10,8 +10,8 @@ void refusal_log::note(const boost::asio::ip::address& peer, unsigned status,
                        std::string_view reason, client_ip_logging mode) {
     unlogged_.fetch_add(1, std::memory_order_relaxed);
     const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    const auto step = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval_)
-                          .count();
+    const auto step =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval_).count();
     auto last = last_logged_.load(std::memory_order_relaxed);
     if (last != INT64_MIN && now - last < step)
         return;

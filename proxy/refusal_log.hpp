@@ -27,7 +27,7 @@ public:
 private:
     const std::chrono::milliseconds interval_;
     std::atomic<std::int64_t> last_logged_{INT64_MIN}; // steady_clock ticks of the last line
-    std::atomic<std::uint64_t> unlogged_{0};          // refusals since then
+    std::atomic<std::uint64_t> unlogged_{0};           // refusals since then
 };
 
 /// log.client_ip as the enum (anything unknown reads as truncate, the safe default).

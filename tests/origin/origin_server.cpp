@@ -4,6 +4,7 @@
 #include "tests/origin/origin_io.hpp"
 #include "tests/origin/pattern.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace geogate::test {
 namespace {
@@ -173,8 +175,45 @@ bool serve_foreign_switch(origin_io& io) {
     return false;
 }
 
+// The path as an origin that decodes before routing reads it (nginx): every %XX decoded, %2F
+// included, then dot segments resolved.
+std::string decoded_path(const std::string& raw) {
+    std::string d;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '%' && i + 2 < raw.size() &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+            d += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            d += raw[i];
+        }
+    }
+    std::vector<std::string> segments;
+    std::size_t pos = 0;
+    while (pos <= d.size()) {
+        auto end = d.find('/', pos);
+        if (end == std::string::npos)
+            end = d.size();
+        const std::string seg = d.substr(pos, end - pos);
+        if (seg == "..") {
+            if (!segments.empty())
+                segments.pop_back();
+        } else if (!seg.empty() && seg != ".") {
+            segments.push_back(seg);
+        }
+        pos = end + 1;
+    }
+    std::string out;
+    for (const auto& seg : segments)
+        out += "/" + seg;
+    return out.empty() ? "/" : out;
+}
+
 // Serves one request; returns whether the connection may carry another.
 bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_state& state) {
+    if (req.query_value("decode-path") == "1")
+        req.path = decoded_path(req.path);
     const std::string& path = req.path;
     const bool introspection =
         path == "/_received" || path == "/_connections" || path == "/_bodies";

@@ -33,6 +33,8 @@
 //                         above 0 or chunked), once its reading ended: `<target> complete <n>` or
 //                         `<target> incomplete <n>` (the connection ended or the framing broke
 //                         after n bytes). Lets a test tell a whole body from a cut one.
+//   ?decode-path=1        on any request: the path is routed percent-decoded (%2F too) with
+//                         dot segments resolved, as nginx reads it.
 //   anything else         with --root, the file under root (/ -> index.html), else 404.
 // Every response has Content-Length or chunked framing; Connection: close is honoured.
 #include <atomic>

@@ -1,7 +1,11 @@
 // The path rules match against: no spelling of a path may slip past a rule for /news.
 #include "proxy/request_target.hpp"
+#include "rules/decide.hpp"
+#include "rules/rule_loader.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 using geogate::normalize_path_for_rules;
 
@@ -32,12 +36,6 @@ TEST_CASE(
 
 // Issue 14, item 4: a path whose escapes origins read differently is decided on every reading
 // and the stricter decision wins: an encoded slash, backslash or dot never wins except_paths.
-#include "rules/decide.hpp"
-#include "rules/rule_loader.hpp"
-
-#include <string>
-#include <vector>
-
 namespace {
 
 geogate::rules::rule_set load_rules(const std::string& text) {
@@ -56,8 +54,7 @@ geogate::geoip::location in(const std::string& country) {
 }
 
 // What the session does: every reading of the path, decided together.
-geogate::rules::decision decide_path(const std::string& path,
-                                     const geogate::rules::rule_set& rs,
+geogate::rules::decision decide_path(const std::string& path, const geogate::rules::rule_set& rs,
                                      const geogate::geoip::location& where) {
     const auto readings = geogate::rule_path_readings(path);
     geogate::rules::request_view v;
@@ -132,11 +129,11 @@ mirrors = ["https://mirror.example.net"]
         {"/api/%2E%2E%2Fnews/x.html", false},
         {"/api%2f..%2fnews/x.html", false},
         {"/api%2F..%2Fnews/x.html", false},
-        {"/api%2fv1", false},          // not under /api/ for an origin that keeps %2F as data
+        {"/api%2fv1", false}, // not under /api/ for an origin that keeps %2F as data
         {"/api/..%5cnews/x.html", false},
         {"/api/..\\news/x.html", false},
-        {"/news/%2e%2e/api/", false},  // under /news/ for a router that matches the raw path
-        {"/news/..%2fapi/", false},    // under /news/ for an origin that keeps %2F as data
+        {"/news/%2e%2e/api/", false}, // under /news/ for a router that matches the raw path
+        {"/news/..%2fapi/", false},   // under /news/ for an origin that keeps %2F as data
         {"/news/..%252fapi/", false},
     };
     for (const auto& r : rows) {
