@@ -298,7 +298,7 @@ TEST_CASE("refused request heads are logged, rate-limited, the address truncated
     std::string many_fields;
     for (int i = 0; i < 150; ++i)
         many_fields += "X-F" + std::to_string(i) + ": 1\r\n";
-    const std::vector<std::pair<std::string, unsigned>> refused = {
+    const std::vector<std::pair<std::string, int>> refused = {
         {"GET /echo HTTP/1.1\nHost: site.test\n\n", 400}, // bare LF
         {"GET /echo?" + std::string(2000, 'a') + " HTTP/1.1\r\nHost: site.test\r\n\r\n", 414},
         {"GET /echo HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400}, // two Hosts

@@ -170,7 +170,12 @@ TEST_CASE("a 70,000-byte chunk extension or chunk-size line is refused and never
         raw_client c(s.proxy.port());
         c.send(std::string("POST /upload?case=") + a.name + " HTTP/1.1\r\n" + head + a.body);
         const auto res = c.read_response(milliseconds(5000));
-        CHECK(res.status == 400);
+        // geogate answers 400 and closes with the rest of the line unread, so the client's
+        // stack may see the reset before it reads the 400; never anything else.
+        if (a.body.size() < 16 * 1024)
+            CHECK(res.status == 400);
+        else
+            CHECK((res.status == 400 || (res.status == 0 && res.closed)));
         CHECK((res.closed || c.wait_closed(milliseconds(2000))));
         CHECK_FALSE(s.origin.received_contains(std::string("case=") + a.name));
     }

@@ -100,8 +100,7 @@ TEST_CASE("a 101 the client did not validly ask for is answered 502, never relay
         const char* what;
         std::string extra;
     };
-    for (const auto& a : {attempt{"no upgrade at all", ""},
-                          attempt{"h2c upgrade", h2c_upgrade},
+    for (const auto& a : {attempt{"no upgrade at all", ""}, attempt{"h2c upgrade", h2c_upgrade},
                           attempt{"valid WebSocket handshake, origin switches to h2c", websocket},
                           attempt{"WebSocket without a version",
                                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -127,16 +126,19 @@ TEST_CASE("only a valid WebSocket handshake reaches the origin as an upgrade", "
     const std::string v13 = "Sec-WebSocket-Version: 13\r\n";
     const std::string up = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
     for (const auto& a : {
-             attempt{"version 8", get_request("/websocket", up + key + "Sec-WebSocket-Version: 8\r\n")},
+             attempt{"version 8",
+                     get_request("/websocket", up + key + "Sec-WebSocket-Version: 8\r\n")},
              attempt{"no key", get_request("/websocket", up + v13)},
-             attempt{"key not 16 bytes", get_request("/websocket", up + "Sec-WebSocket-Key: abc\r\n" + v13)},
+             attempt{"key not 16 bytes",
+                     get_request("/websocket", up + "Sec-WebSocket-Key: abc\r\n" + v13)},
              attempt{"Connection without upgrade",
-                     get_request("/websocket", "Upgrade: websocket\r\nConnection: keep-alive\r\n" +
-                                                   key + v13)},
-             attempt{"POST", "POST /websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n" +
-                                 up + key + v13 + "\r\n"},
-             attempt{"HTTP/1.0", "GET /websocket HTTP/1.0\r\nHost: 127.0.0.1\r\n" + up + key + v13 +
-                                     "\r\n"},
+                     get_request("/websocket",
+                                 "Upgrade: websocket\r\nConnection: keep-alive\r\n" + key + v13)},
+             attempt{"POST",
+                     "POST /websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n" + up +
+                         key + v13 + "\r\n"},
+             attempt{"HTTP/1.0",
+                     "GET /websocket HTTP/1.0\r\nHost: 127.0.0.1\r\n" + up + key + v13 + "\r\n"},
          }) {
         CAPTURE(a.what);
         raw_client c(s.proxy.port());
@@ -147,7 +149,7 @@ TEST_CASE("only a valid WebSocket handshake reaches the origin as an upgrade", "
     }
     // The same handshake, valid: tunnelled.
     raw_client c(s.proxy.port());
-    REQUIRE(c.send(get_request("/websocket", "Upgrade: websocket, h2c\r\nConnection: Upgrade\r\n" +
-                                                 key + v13)));
+    REQUIRE(c.send(get_request("/websocket",
+                               "Upgrade: websocket, h2c\r\nConnection: Upgrade\r\n" + key + v13)));
     CHECK(c.read_response().status == 101);
 }
