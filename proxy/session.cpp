@@ -284,9 +284,11 @@ awaitable<session::head_result> session::read_request_head() {
     }
     for (;;) {
         std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-        // RFC 9112 2.2: ignore at least one empty line before a request-line.
-        while (scan_from == 0 && data.size() >= 2 && data.substr(0, 2) == "\r\n") {
-            buffer_.consume(2);
+        // RFC 9112 2.2: ignore at least one empty line before a request-line (a lone LF too:
+        // `echo | openssl s_client` sends one; only a LF inside the head is refused below).
+        while (scan_from == 0 && !data.empty() &&
+               (data.front() == '\n' || data.substr(0, 2) == "\r\n")) {
+            buffer_.consume(data.front() == '\n' ? 1 : 2);
             bare_scan_from = 0;
             data =
                 std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
@@ -380,8 +382,8 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     const config& cfg = *snap->cfg;
 
     std::string_view head(static_cast<const char*>(buffer_.data().data()), head_size);
-    auto verdict = check_request_head(
-        head, {cfg.limits.max_request_line, cfg.limits.max_header_fields});
+    auto verdict =
+        check_request_head(head, {cfg.limits.max_request_line, cfg.limits.max_header_fields});
     if (!verdict.ok()) {
         note_refused_head(verdict.status, verdict.reason);
         bool is_head = head.substr(0, 5) == "HEAD ";

@@ -148,6 +148,11 @@ TEST_CASE("a head written with bare LF line ends gets 400 at once, not at the he
         CHECK((res.closed || c.wait_closed(milliseconds(2000))));
     }
     CHECK_FALSE(s.origin.received_contains("case="));
+    // An empty line before the request line, CRLF or a lone LF (what `echo | openssl s_client`
+    // sends), is ignored (RFC 9112 2.2): the request after it is served.
+    const auto res =
+        round_trip(s.proxy.port(), "\n\r\n\nGET /echo?leading HTTP/1.1\r\nHost: site.test\r\n\r\n");
+    CHECK(res.status == 200);
 }
 
 TEST_CASE("a 70,000-byte chunk extension or chunk-size line is refused and never reaches the "
