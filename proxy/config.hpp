@@ -67,7 +67,7 @@ struct client_ip_config {
 };
 
 struct limits_config {
-    std::size_t max_request_line = 8 * 1024;   // 414 above
+    std::size_t max_request_line = 8 * 1024;  // 414 above
     std::size_t max_header_bytes = 32 * 1024; // 431 above
     std::size_t max_header_fields = 100;      // 431 above (Envoy's default)
     // 413 above (request bodies). A news site's readers send forms and comments, never

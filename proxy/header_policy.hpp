@@ -36,7 +36,7 @@ struct upstream_request_plan {
     std::string_view region_header; // configured region header name; "" = none
     std::string_view region_value;  // e.g. "UA-43" / "RU" / "unknown"
     bool upgrade = false; // a valid WebSocket upgrade: send Upgrade: websocket, Connection: upgrade
-    bool chunked_body = false;      // the request body is sent chunked
+    bool chunked_body = false; // the request body is sent chunked
     /// Forward fields whose name contains '_' (origin.forward_underscore_headers). Off by
     /// default, as nginx's underscores_in_headers: CGI-style servers map X_Forwarded_For and
     /// X-Forwarded-For to the same variable, so a look-alike would pass for the real field.

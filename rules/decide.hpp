@@ -48,16 +48,15 @@ struct rule_trace {
 /// "/newsletter"; "/news/" and "/" are plain prefixes; %XX in the request path is decoded before
 /// comparing, so "/%6Eews" is under "/news", except %2F and %5C, which stay data: the caller
 /// passes the reading that takes them for '/' in `path` or `other_paths`; dot segments are NOT
-/// resolved: the caller must pass normalised paths), except_paths, methods (exact, upper-case), user_agents and
-/// except_user_agents (case-insensitive substrings). For redirects the mirror is chosen by
-/// rendezvous hashing of client_key over the mirrors not down: stable per client, and only the
-/// clients of a mirror that goes down move.
-/// Cost: with the index built (the loader does), only rules whose regions can match `where`
-/// are checked; ~100 ns CPU per decision with 1,000 rules (tests/bench/rules).
-/// First matching rule wins; no match is pass. A redirect whose request Host is one of the
-/// rule's mirrors does not match (no loops); a redirect whose mirrors are all down falls through
-/// to the next rule. `trace`, when given, receives one entry per rule considered (for the
-/// reading whose decision won, when `other_paths` are given).
+/// resolved: the caller must pass normalised paths), except_paths, methods (exact, upper-case),
+/// user_agents and except_user_agents (case-insensitive substrings). For redirects the mirror is
+/// chosen by rendezvous hashing of client_key over the mirrors not down: stable per client, and
+/// only the clients of a mirror that goes down move. Cost: with the index built (the loader does),
+/// only rules whose regions can match `where` are checked; ~100 ns CPU per decision with 1,000
+/// rules (tests/bench/rules). First matching rule wins; no match is pass. A redirect whose request
+/// Host is one of the rule's mirrors does not match (no loops); a redirect whose mirrors are all
+/// down falls through to the next rule. `trace`, when given, receives one entry per rule considered
+/// (for the reading whose decision won, when `other_paths` are given).
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
                 std::vector<rule_trace>* trace = nullptr) noexcept;
 

@@ -413,8 +413,9 @@ TEST_CASE("is_websocket_upgrade: RFC 6455 4.1 handshakes only", "[proxy][headers
                                   "Sec-WebSocket-Version: 13\r\n";
     auto check = [](const std::string& raw) { return is_websocket_upgrade(parse_request(raw)); };
     CHECK(check("GET /ws HTTP/1.1\r\n" + ok_fields + "\r\n"));
-    CHECK(check("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: WebSocket\r\n"
-                "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    CHECK(
+        check("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: WebSocket\r\n"
+              "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
     struct bad {
         const char* what;
         std::string raw;
@@ -428,12 +429,13 @@ TEST_CASE("is_websocket_upgrade: RFC 6455 4.1 handshakes only", "[proxy][headers
              bad{"HTTP/1.0", "GET /ws HTTP/1.0\r\n" + ok_fields + "\r\n"},
              bad{"no Connection: upgrade",
                  "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
-                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"},
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: "
+                 "13\r\n\r\n"},
              bad{"version 8",
                  "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n"},
-             bad{"two versions", "GET /ws HTTP/1.1\r\n" + ok_fields +
-                                     "Sec-WebSocket-Version: 13\r\n\r\n"},
+             bad{"two versions",
+                 "GET /ws HTTP/1.1\r\n" + ok_fields + "Sec-WebSocket-Version: 13\r\n\r\n"},
              bad{"no key", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
                            "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"},
              bad{"short key", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
