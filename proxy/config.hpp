@@ -50,6 +50,9 @@ struct origin_config {
     std::string base_path;     // path prefix of url without trailing slash ("" for "/")
     std::string host_header;   // what to send as Host when not preserving: host[:port]
     bool preserve_host = true; // forward the client's Host (true) or send host_header
+    // Forward request fields with '_' in the name (dropped by default, as nginx does: a
+    // CGI-style origin reads X_Forwarded_For as X-Forwarded-For).
+    bool forward_underscore_headers = false;
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds response_timeout{30000}; // until the response header arrives
     std::chrono::milliseconds idle_timeout{60000};     // idle pooled upstream connection
@@ -64,9 +67,12 @@ struct client_ip_config {
 };
 
 struct limits_config {
-    std::size_t max_request_line = 8 * 1024;   // 414 above
-    std::size_t max_header_bytes = 32 * 1024;  // 431 above
-    std::uint64_t max_body_bytes = 1ull << 30; // 413 above (request bodies)
+    std::size_t max_request_line = 8 * 1024;  // 414 above
+    std::size_t max_header_bytes = 32 * 1024; // 431 above
+    std::size_t max_header_fields = 100;      // 431 above (Envoy's default)
+    // 413 above (request bodies). A news site's readers send forms and comments, never
+    // uploads: 1 MiB, nginx's client_max_body_size default.
+    std::uint64_t max_body_bytes = 1ull << 20;
     std::size_t max_connections = 10000;
     // Open connections per peer address (IPv4 address, or IPv6 address); more are closed at
     // accept. 0 = no limit. Peers in client_ip.trusted_proxies are exempt (a CDN's or load

@@ -289,6 +289,8 @@ private:
             o.url = *u;
         if (auto b = r.boolean("preserve_host"))
             o.preserve_host = *b;
+        if (auto b = r.boolean("forward_underscore_headers"))
+            o.forward_underscore_headers = *b;
         duration(r, "connect_timeout", o.connect_timeout);
         duration(r, "response_timeout", o.response_timeout);
         duration(r, "idle_timeout", o.idle_timeout);
@@ -377,6 +379,8 @@ private:
         size(r, "max_request_line", l.max_request_line, 64);
         size(r, "max_header_bytes", l.max_header_bytes, 256);
         size(r, "max_body_bytes", l.max_body_bytes, 0);
+        if (auto n = r.integer("max_header_fields", 1, 100000))
+            l.max_header_fields = static_cast<std::size_t>(*n);
         if (auto n = r.integer("max_connections", 1, 10'000'000))
             l.max_connections = static_cast<std::size_t>(*n);
         if (auto n = r.integer("max_connections_per_client", 0, 10'000'000))

@@ -64,12 +64,16 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     out.url = req.url;
     out.host = normalize_host(!target.authority.empty() ? target.authority
                                                         : std::string_view(host_header));
-    out.path = normalize_path_for_rules(target.path); // as the session does
+    // Every reading of the path, as the session decides (the stricter decision wins).
+    auto readings = rule_path_readings(target.path);
+    out.path = readings.front();
 
     rules::request_view view;
     view.method = out.method;
     view.host = out.host;
     view.path = out.path;
+    for (std::size_t k = 1; k < readings.size() && k <= view.other_paths.size(); ++k)
+        view.other_paths[k - 1] = readings[k];
     view.user_agent = user_agent;
     view.client_key = client_key_of(client); // the mirror shown is the one this reader gets
     out.result = rules::decide(view, out.where, *snap.rules, &health, &out.trace);

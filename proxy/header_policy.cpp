@@ -74,6 +74,55 @@ bool hop_by_hop_set::contains(std::string_view lower_name) const noexcept {
     return false;
 }
 
+namespace {
+
+// Only upgrade requests and 101s get here: a whole scan, no reliance on field order.
+bool has_token(const http::fields& f, http::field name, std::string_view token) {
+    for (const auto& x : f)
+        if (x.name() == name)
+            for (auto t : http::token_list(x.value()))
+                if (iequals(t, token))
+                    return true;
+    return false;
+}
+
+bool single_value(const http::fields& f, http::field name, std::string_view& out) {
+    int n = 0;
+    for (const auto& x : f)
+        if (x.name() == name) {
+            ++n;
+            out = trim_ows(x.value());
+        }
+    return n == 1;
+}
+
+constexpr auto base64_char = alnum_and("+/");
+
+bool is_base64_nonce(std::string_view key) {
+    // 16 bytes in base64: 22 characters of the alphabet, then "==".
+    if (key.size() != 24 || key.substr(22) != "==")
+        return false;
+    for (char c : key.substr(0, 22))
+        if (!base64_char[static_cast<unsigned char>(c)])
+            return false;
+    return true;
+}
+
+} // namespace
+
+bool is_websocket_upgrade(const http::request_header<>& req) {
+    std::string_view key, version;
+    return req.method() == http::verb::get && req.version() == 11 &&
+           has_token(req, http::field::upgrade, "websocket") &&
+           has_token(req, http::field::connection, "upgrade") &&
+           single_value(req, http::field::sec_websocket_key, key) && is_base64_nonce(key) &&
+           single_value(req, http::field::sec_websocket_version, version) && version == "13";
+}
+
+bool is_websocket_switch(const http::response_header<>& res) {
+    return res.result_int() == 101 && has_token(res, http::field::upgrade, "websocket");
+}
+
 std::string build_upstream_request_head(const http::request_header<>& req,
                                         const upstream_request_plan& plan) {
     hop_by_hop_set hop(req);
@@ -89,10 +138,8 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     lowercase_buffer lower;
     for (const auto& f : req) {
         const std::string_view name = lower(f.name_string());
-        if (hop.contains(name) && !(plan.upgrade && (name == "upgrade" || name == "connection")))
-            continue;
-        if (plan.upgrade && name == "connection")
-            continue; // re-added below as exactly "upgrade"
+        if (hop.contains(name))
+            continue; // an upgrade's Upgrade and Connection are re-added below, exactly
         if (name == "host" || name == "expect" || name == "content-length" ||
             name == "x-geogate-preview")
             continue; // Host set above; Expect answered by geogate; length re-added below;
@@ -126,6 +173,9 @@ std::string build_upstream_request_head(const http::request_header<>& req,
         if (!plan.client_ip_header.empty() && !plan.peer_trusted &&
             iequals(name, plan.client_ip_header))
             continue;
+        if (!plan.keep_underscore_names && name.find('_') != std::string_view::npos &&
+            !iequals(name, plan.client_ip_header)) // a configured name is what it says
+            continue; // Transfer_Encoding, X_Forwarded_For: look-alikes of real fields
         if (!plan.region_header.empty() && iequals(name, plan.region_header))
             continue; // never forward a client's claim about its own region
         if (plan.whole_representation &&
@@ -161,7 +211,7 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     if (!plan.region_header.empty())
         append_field(out, plan.region_header, plan.region_value);
     if (plan.upgrade)
-        out += "Connection: upgrade\r\n";
+        out += "Upgrade: websocket\r\nConnection: upgrade\r\n"; // never "h2c, websocket"
     if (plan.chunked_body)
         out += "Transfer-Encoding: chunked\r\n";
     else if (auto cl = req.find(http::field::content_length); cl != req.end())

@@ -35,14 +35,29 @@ struct upstream_request_plan {
         client_ip_header; // configured header (e.g. CF-Connecting-IP); removed when untrusted
     std::string_view region_header; // configured region header name; "" = none
     std::string_view region_value;  // e.g. "UA-43" / "RU" / "unknown"
-    bool upgrade = false;           // keep Connection: upgrade + Upgrade (WebSocket)
-    bool chunked_body = false;      // the request body is sent chunked
+    bool upgrade = false; // a valid WebSocket upgrade: send Upgrade: websocket, Connection: upgrade
+    bool chunked_body = false; // the request body is sent chunked
+    /// Forward fields whose name contains '_' (origin.forward_underscore_headers). Off by
+    /// default, as nginx's underscores_in_headers: CGI-style servers map X_Forwarded_For and
+    /// X-Forwarded-For to the same variable, so a look-alike would pass for the real field.
+    bool keep_underscore_names = false;
     /// Notice decisions: the whole representation is needed, so Range/If-Range and
     /// If-Modified-Since go; If-None-Match is rewritten by the caller (`if_none_match`).
     bool whole_representation = false;
     std::optional<std::string> if_none_match;   // replaces the client's If-None-Match ("" = drop)
     std::optional<std::string> accept_encoding; // replaces the client's Accept-Encoding
 };
+
+/// Whether `req` is a WebSocket opening handshake (RFC 6455 4.1) that geogate tunnels: GET,
+/// HTTP/1.1, an Upgrade list with the `websocket` token, a Connection list with `upgrade`, a
+/// Sec-WebSocket-Key of 24 base64 characters (16 bytes) and Sec-WebSocket-Version 13. Every
+/// other upgrade (h2c, TLS, anything) is stripped as hop-by-hop and the request forwarded as a
+/// plain one: a tunnel carries bytes geogate never sees, so only the one protocol whose
+/// messages are not documents may open one, and only when the client asked for it exactly.
+bool is_websocket_upgrade(const http::request_header<>& req);
+
+/// Whether a 101 answers that upgrade: its Upgrade list names `websocket` (RFC 6455 4.2.2).
+bool is_websocket_switch(const http::response_header<>& res);
 
 /// The request head to send upstream, ending with the empty line.
 std::string build_upstream_request_head(const http::request_header<>& req,

@@ -224,15 +224,22 @@ int cmd_lookup(const args& a) {
     }
     if (a.positional.empty())
         return usage("lookup needs at least one IP");
+    // Every argument gets its answer line (a bad one says so), and a bad one makes the exit
+    // status 1: a script that passes a typo must not read "unknown" as a lookup result.
+    int status = 0;
     for (const auto& ip : a.positional) {
         error_code ec;
         auto addr = net::ip::make_address(ip, ec);
         geoip::location loc;
         if (!ec)
             loc = geo->lookup(addr);
+        else
+            status = 1;
         std::fputs(geoip::format_lookup(ip, loc, *geo, a.has("json")).c_str(), stdout);
     }
-    return 0;
+    if (status)
+        std::fputs("geogate: lookup: some arguments are not IP addresses\n", stderr);
+    return status;
 }
 
 /// Started with stdin, stdout or stderr closed, the next open() or socket() would take that

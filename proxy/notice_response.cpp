@@ -477,11 +477,9 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
         }
         return result;
     }
-    // Browsers render the body of any status (a 404 page, a 500 page) as a document. A 206
-    // answers a Range, which notice requests never carry: not a whole page to rewrite.
+    // Browsers render the body of any status (a 404 page, a 500 page) as a document.
     const unsigned status = res.result_int();
-    if (status < 200 || status == 204 || status == 206 ||
-        is_attachment(res[http::field::content_disposition]))
+    if (status < 200 || status == 204 || is_attachment(res[http::field::content_disposition]))
         return result;
     std::vector<std::string_view> types;
     for (auto it = res.find(http::field::content_type);
@@ -491,6 +489,14 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
     const bool sniff = html::needs_sniffing(content_type);
     if (!sniff && !is_html(content_type))
         return result;
+    // A 206 answers a Range, which notice requests never carry (prepare_notice_request): an
+    // origin that sends one anyway sends part of a page, which cannot be rewritten whole, and
+    // a browser may still render it. Typed or untyped alike, it is withheld.
+    if (status == 206) {
+        result.outcome = notice_outcome::unrewritable;
+        rec.unrewritable = "partial";
+        return result;
+    }
     // A document geogate cannot rewrite never reaches a notice reader (the caller answers
     // per notices.on_unrewritable); an untyped body in a coding geogate cannot decode cannot
     // even be identified.

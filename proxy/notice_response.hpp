@@ -7,23 +7,24 @@
 // Accept-Encoding is narrowed to the one coding geogate will send the reader (br, gzip or
 // identity), so a response geogate does not transform still matches what the reader accepts.
 //
-// Response (any status with a body but 206 (a 404 page is a document too), text/html or
-// application/xhtml+xml as a browser reads Content-Type, not an attachment): body is decoded, the notice fragment inserted (UTF-8 bytes or character
-// references per the page's charset), re-encoded to the reader's coding; Content-Length goes
-// (chunked); a strong or weak ETag becomes a variant ETag per notice version; Accept-Ranges,
-// Content-MD5, Digest, Content-Digest and Repr-Digest go; the CSP is amended only by our
-// style's hash or the page's nonce (proxy/html/csp.hpp), in the headers and in the <meta
-// http-equiv="Content-Security-Policy"> tags before the notice (proxy/html/meta_csp.hpp; tags
-// the injector leaves untouched are counted). HEAD gets the same header edits as GET.
+// Response (any status with a body, a 404 page being a document too; text/html or
+// application/xhtml+xml as a browser reads Content-Type; not an attachment): body is decoded,
+// the notice fragment inserted (UTF-8 bytes or character references per the page's charset),
+// re-encoded to the reader's coding; Content-Length goes (chunked); a strong or weak ETag becomes a
+// variant ETag per notice version; Accept-Ranges, Content-MD5, Digest, Content-Digest and
+// Repr-Digest go; the CSP is amended only by our style's hash or the page's nonce
+// (proxy/html/csp.hpp), in the headers and in the <meta http-equiv="Content-Security-Policy"> tags
+// before the notice (proxy/html/meta_csp.hpp; tags the injector leaves untouched are counted). HEAD
+// gets the same header edits as GET.
 //
 // Fail closed: a notice reader never gets a document geogate could not rewrite. An untyped
 // body (no usable Content-Type: browsers sniff it) is identified as a browser would
 // (proxy/html/mime_sniff.hpp): HTML is rewritten as text/html, anything else goes out with its
 // identified type and nosniff. A content coding geogate cannot decode, a UTF-16/32 page, an
-// untyped XML document or a corrupt coded body is `unrewritable`: the caller answers with the
-// error or notice page (notices.on_unrewritable), counts and logs it. A body cut short after
-// part of it went out ends with the notice (body_transform::abandon) before the connection
-// closes without a complete response.
+// untyped XML document, a corrupt coded body or a 206 document is `unrewritable`: the caller
+// answers with the error or notice page (notices.on_unrewritable), counts and logs it. A body cut
+// short after part of it went out ends with the notice (body_transform::abandon) before the
+// connection closes without a complete response.
 #include "proxy/body_transform.hpp"
 #include "proxy/header_policy.hpp"
 #include "proxy/net.hpp"

@@ -158,6 +158,7 @@ request_head_verdict check_request_head(std::string_view head,
     int host_count = 0;
     int length_count = 0;
     int te_count = 0;
+    std::size_t field_count = 0;
     std::string_view host;
     std::size_t pos = line_end + 2;
     while (pos < head.size()) {
@@ -168,6 +169,10 @@ request_head_verdict check_request_head(std::string_view head,
         pos = end + 2;
         if (field.empty())
             break; // the empty line ending the head
+        // Thousands of tiny fields fit under max_header_bytes but cost the origin (and every
+        // hop-by-hop scan here) per field: a count limit, like Envoy's.
+        if (++field_count > limits.max_header_fields)
+            return bad(431, "too many header fields");
         if (field.front() == ' ' || field.front() == '\t')
             return bad(400, "obs-fold");
         auto colon = field.find(':');

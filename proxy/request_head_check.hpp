@@ -10,6 +10,7 @@ namespace geogate {
 
 struct request_head_limits {
     std::size_t max_request_line = 8 * 1024;
+    std::size_t max_header_fields = 100; // 431 above (Envoy's default)
 };
 
 struct request_head_verdict {
@@ -19,12 +20,12 @@ struct request_head_verdict {
 };
 
 /// `head` is the request line and header fields up to and including the empty line (CRLFCRLF).
-/// Checks: request line shape and length (414), method token, request-target characters and
-/// form (origin, absolute, asterisk for OPTIONS), version (HTTP/1.0 or 1.1; 505 otherwise),
-/// CRLF-only line endings, no obs-fold, field-name tokens and value characters, exactly one
-/// valid Host (HTTP/1.1), at most one Content-Length of digits only, Transfer-Encoding exactly
-/// "chunked" and never with Content-Length or in HTTP/1.0, Connection/Proxy-Connection a list of
-/// tokens, no CONNECT or TRACE (405).
+/// Checks: request line shape and length (414), the number of header fields (431), method token,
+/// request-target characters and form (origin, absolute, asterisk for OPTIONS), version (HTTP/1.0
+/// or 1.1; 505 otherwise), CRLF-only line endings, no obs-fold, field-name tokens and value
+/// characters, exactly one valid Host (HTTP/1.1), at most one Content-Length of digits only,
+/// Transfer-Encoding exactly "chunked" and never with Content-Length or in HTTP/1.0,
+/// Connection/Proxy-Connection a list of tokens, no CONNECT or TRACE (405).
 request_head_verdict check_request_head(std::string_view head,
                                         const request_head_limits& limits) noexcept;
 

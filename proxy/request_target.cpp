@@ -1,5 +1,7 @@
 #include "proxy/request_target.hpp"
 
+#include <algorithm>
+
 namespace geogate {
 
 std::string request_target::origin_form() const {
@@ -36,15 +38,49 @@ request_target split_request_target(std::string_view target) noexcept {
     return t;
 }
 
-std::string normalize_path_for_rules(std::string_view path) {
-    // Decode only %2E (a dot); other escapes are compared decoded by decide() itself.
+namespace {
+
+// The byte an escape at path[i] ('%' then two characters) stands for, lower-cased; 0 if none.
+char escaped(std::string_view path, std::size_t i) noexcept {
+    if (path[i] != '%' || i + 2 >= path.size())
+        return 0;
+    const char a = path[i + 1], b = static_cast<char>(path[i + 2] | 0x20);
+    if (a == '2' && b == 'e')
+        return '.';
+    if (a == '2' && b == 'f')
+        return '/';
+    if (a == '5' && b == 'c')
+        return '\\';
+    return 0;
+}
+
+} // namespace
+
+std::vector<std::string> rule_path_readings(std::string_view path) {
+    std::vector<std::string> out;
+    for (auto r : {path_reading::decode_slashes, path_reading::decode_dots, path_reading::raw}) {
+        auto p = normalize_path_for_rules(path, r);
+        if (std::find(out.begin(), out.end(), p) == out.end())
+            out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::string normalize_path_for_rules(std::string_view path, path_reading reading) {
+    // Decode what this reading decodes; other escapes are compared decoded by decide() itself
+    // (except %2F and %5C, which decide() never takes for a slash: see rules/decide.cpp).
     std::string decoded;
     decoded.reserve(path.size());
     for (std::size_t i = 0; i < path.size(); ++i) {
-        if (path[i] == '%' && i + 2 < path.size() && path[i + 1] == '2' &&
-            (path[i + 2] == 'e' || path[i + 2] == 'E')) {
+        const char e = reading == path_reading::raw ? 0 : escaped(path, i);
+        if (e == '.') {
             decoded += '.';
             i += 2;
+        } else if (e && reading == path_reading::decode_slashes) {
+            decoded += '/'; // %2F, and %5C as a backslash is read below
+            i += 2;
+        } else if (path[i] == '\\' && reading == path_reading::decode_slashes) {
+            decoded += '/';
         } else {
             decoded += path[i];
         }

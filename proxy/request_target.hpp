@@ -3,6 +3,7 @@
 // passed check_request_head, so it is origin-form, absolute-form (http/https) or "*".
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace geogate {
 
@@ -17,10 +18,28 @@ struct request_target {
 
 request_target split_request_target(std::string_view target) noexcept;
 
-/// The path rules are matched against: %2E/%2e decoded to '.', runs of '/' collapsed, and dot
-/// segments removed (RFC 3986 5.2.4), so "/a/../news", "/%2e%2e/news" and "//news" all
-/// become "/news" and cannot slip past a rule for /news. The path sent upstream is unchanged.
-std::string normalize_path_for_rules(std::string_view path);
+/// How an origin may read the escapes of a path before resolving dot segments.
+enum class path_reading {
+    decode_slashes, // %2F and %5C (and a bare '\') are '/', %2E is '.': nginx, IIS, routers
+                    // that decode first
+    decode_dots,    // %2E is '.', %2F and %5C stay data: WHATWG URL parsers
+    raw,            // nothing decoded: routers that match the path as received
+};
+
+/// The path rules are matched against, as `reading` resolves it: runs of '/' collapsed and dot
+/// segments removed (RFC 3986 5.2.4), after decoding what that reading decodes. With the
+/// default reading "/a/../news", "/%2e%2e/news" and "//news" all become "/news" and cannot
+/// slip past a rule for /news. The path sent upstream is unchanged.
+std::string normalize_path_for_rules(std::string_view path,
+                                     path_reading reading = path_reading::decode_dots);
+
+/// Every distinct reading of `path` (the first is decode_slashes, then decode_dots, then raw):
+/// one for an ordinary path; two or three for a path with an encoded dot, an encoded slash or
+/// backslash, or a bare backslash, which origins resolve differently. geogate cannot know
+/// which reading its origin uses, so the rules decide on each and the stricter decision wins
+/// (rules::request_view::other_paths): "/api/..%2fnews/x.html" is "/news/x.html" to an origin
+/// that decodes %2F and never wins an except_paths = ["/api/"] exemption.
+std::vector<std::string> rule_path_readings(std::string_view path);
 
 /// Lower-cases a Host/authority value and removes the port: what rules match against.
 std::string normalize_host(std::string_view host_value);

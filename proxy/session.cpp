@@ -77,6 +77,11 @@ constexpr std::size_t max_response_head = 64 * 1024;
 // this size is refused with nothing sent upstream, and a body that fits may be retried on a
 // fresh connection when a pooled one turns out dead.
 constexpr std::size_t body_prefetch = 64 * 1024;
+// A chunk-size line's extensions (RFC 9112 7.1.1), which geogate never forwards: no client
+// needs more than a few bytes of them, and a 70,000-byte one is an attack on whatever parses
+// it. Longer is answered 400. A chunk-size line (or trailer) that does not end within one
+// read buffer cannot be held either: see read_body_piece.
+constexpr std::size_t max_chunk_extension = 4096;
 
 // Errors that only mean "the peer went away" or "we cancelled": not worth an event line.
 // (Beast server-flex's fail(): stream_truncated is the TLS peer closing without close_notify.)
@@ -260,11 +265,13 @@ awaitable<session::head_result> session::read_request_head() {
     const auto& limits = snap->cfg->limits;
     // Answers to a broken or slow head run in a coroutine frame of their own: a request_record
     // (568 bytes) in this frame would stay allocated while a keep-alive connection waits.
-    auto refuse = [this](unsigned status) -> awaitable<void> {
+    auto refuse = [this](unsigned status, std::string_view why) -> awaitable<void> {
+        note_refused_head(status, why);
         request_record rec{};
         co_await answer_local(error_response(status, true), rec, status);
     };
     std::size_t scan_from = 0;
+    std::size_t bare_scan_from = 0;
     bool deadline_set = false;
     auto deadline = std::chrono::steady_clock::now();
     if (buffer_.size() == 0) {
@@ -277,33 +284,48 @@ awaitable<session::head_result> session::read_request_head() {
     }
     for (;;) {
         std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-        // RFC 9112 2.2: ignore at least one empty line before a request-line.
-        while (scan_from == 0 && data.size() >= 2 && data.substr(0, 2) == "\r\n") {
-            buffer_.consume(2);
+        // RFC 9112 2.2: ignore at least one empty line before a request-line (a lone LF too:
+        // `echo | openssl s_client` sends one; only a LF inside the head is refused below).
+        while (scan_from == 0 && !data.empty() &&
+               (data.front() == '\n' || data.substr(0, 2) == "\r\n")) {
+            buffer_.consume(data.front() == '\n' ? 1 : 2);
+            bare_scan_from = 0;
             data =
                 std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
         }
         auto end = data.find("\r\n\r\n", scan_from);
         if (end != std::string_view::npos) {
             if (end + 4 > limits.max_header_bytes) {
-                co_await refuse(431);
+                co_await refuse(431, "header too large");
                 co_return head_result::answered;
             }
             co_return head_result::ok;
         }
         if (data.find('\0') != std::string_view::npos) {
             // A NUL can never be part of a valid head: answer now rather than at the deadline.
-            co_await refuse(400);
+            co_await refuse(400, "NUL in head");
             co_return head_result::answered;
         }
+        // Neither can a bare LF or CR (RFC 9112 2.2: geogate does not accept LF alone as a
+        // line end): a head written with bare LFs never shows CRLFCRLF, and would otherwise
+        // wait for the header deadline.
+        for (std::size_t i = bare_scan_from; i < data.size(); ++i) {
+            const bool bare_lf = data[i] == '\n' && (i == 0 || data[i - 1] != '\r');
+            const bool bare_cr = data[i] == '\r' && i + 1 < data.size() && data[i + 1] != '\n';
+            if (bare_lf || bare_cr) {
+                co_await refuse(400, bare_lf ? "bare LF" : "bare CR");
+                co_return head_result::answered;
+            }
+        }
+        bare_scan_from = data.empty() ? 0 : data.size() - 1; // a CR at the end: look again
         auto line_end = data.find("\r\n");
         if ((line_end == std::string_view::npos && data.size() > limits.max_request_line) ||
             (line_end != std::string_view::npos && line_end > limits.max_request_line)) {
-            co_await refuse(414);
+            co_await refuse(414, "request line too long");
             co_return head_result::answered;
         }
         if (data.size() > limits.max_header_bytes) {
-            co_await refuse(431);
+            co_await refuse(431, "header too large");
             co_return head_result::answered;
         }
         scan_from = data.size() >= 3 ? data.size() - 3 : 0;
@@ -315,7 +337,7 @@ awaitable<session::head_result> session::read_request_head() {
         if (ec) {
             // The deadline left the socket open: a partial head can still be told 408.
             if (ec == beast::error::timeout && buffer_.size() > 0) {
-                co_await refuse(408);
+                co_await refuse(408, "header timeout");
                 co_return head_result::answered;
             }
             co_return head_result::closed;
@@ -326,6 +348,12 @@ awaitable<session::head_result> session::read_request_head() {
             deadline_set = true;
         }
     }
+}
+
+void session::note_refused_head(unsigned status, std::string_view why) {
+    const auto& cfg = *snap_->cfg;
+    worker_.shared.refused_heads.note(geoip::unmap(peer_.address()), status, why,
+                                      client_ip_logging_of(cfg.log.client_ip));
 }
 
 awaitable<void> session::answer_local(std::string response, request_record& rec, unsigned status) {
@@ -354,8 +382,10 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     const config& cfg = *snap->cfg;
 
     std::string_view head(static_cast<const char*>(buffer_.data().data()), head_size);
-    auto verdict = check_request_head(head, {cfg.limits.max_request_line});
+    auto verdict =
+        check_request_head(head, {cfg.limits.max_request_line, cfg.limits.max_header_fields});
     if (!verdict.ok()) {
+        note_refused_head(verdict.status, verdict.reason);
         bool is_head = head.substr(0, 5) == "HEAD ";
         co_await answer_local(error_response(verdict.status, true, is_head), rec, verdict.status);
         co_return false;
@@ -364,9 +394,16 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     http::request_parser<http::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes + 4));
     parser.body_limit(boost::none); // enforced below, with a 413 instead of a parse error
+    // Lives in this frame, which outlives every read of the body (forward is awaited here).
+    auto check_chunk_header = [](std::uint64_t, beast::string_view extensions, error_code& cec) {
+        if (extensions.size() > max_chunk_extension)
+            cec = http::error::bad_chunk_extension;
+    };
+    parser.on_chunk_header(check_chunk_header);
     error_code ec;
     auto used = parser.put(net::buffer(head.data(), head.size()), ec);
     if (ec || !parser.is_header_done()) {
+        note_refused_head(400, "unparsable head");
         co_await answer_local(error_response(400, true), rec, 400);
         co_return false;
     }
@@ -413,8 +450,19 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     view.method = req.method_string();
     view.host = host;
     // Rules see the path as the origin will resolve it: "/x/../news" and "//news" are under
-    // "/news", so no spelling of a path slips past a rule.
-    std::string rule_path = normalize_path_for_rules(target.path);
+    // "/news", so no spelling of a path slips past a rule. A path with an encoded slash,
+    // backslash or dot has several readings (origins differ); the rules decide on each and the
+    // stricter decision wins, so "/api/..%2fnews/x" never wins an exemption for "/api/".
+    std::string rule_path;
+    std::vector<std::string> readings;
+    if (target.path.find_first_of("%\\") == std::string_view::npos) {
+        rule_path = normalize_path_for_rules(target.path); // the usual path: one reading
+    } else {
+        readings = rule_path_readings(target.path);
+        rule_path = std::move(readings.front());
+        for (std::size_t k = 1; k < readings.size() && k <= view.other_paths.size(); ++k)
+            view.other_paths[k - 1] = readings[k];
+    }
     view.path = rule_path;
     view.user_agent = req[http::field::user_agent];
     view.client_key = client_key_of(rec.client);
@@ -452,7 +500,10 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     const config& cfg = *snap.cfg;
     auto& req = parser.get();
     bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
-    bool upgrade = req.find(http::field::upgrade) != req.end() && parser.upgrade();
+    // Only a valid WebSocket handshake may open a tunnel; any other Upgrade (h2c above all:
+    // HTTP/2 inside the tunnel would reach the origin unchecked) is stripped and the request
+    // forwarded as a plain one.
+    bool upgrade = parser.upgrade() && is_websocket_upgrade(req);
     bool notice = rec.decision == rules::action::notice;
 
     std::string upstream_target =
@@ -473,6 +524,7 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     plan.region_value = region_value;
     plan.upgrade = upgrade;
     plan.chunked_body = parser.chunked();
+    plan.keep_underscore_names = cfg.origin.forward_underscore_headers;
     if (notice && rule)
         prepare_notice_request(snap, *rule, req, plan);
     std::string up_head = build_upstream_request_head(req, plan);
@@ -578,7 +630,11 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
 
     rec.upstream_status = res->get().result_int();
     if (rec.upstream_status == 101) {
-        if (!upgrade) {
+        if (!upgrade || !is_websocket_switch(res->get())) {
+            // A switch the client did not validly ask for (or to another protocol) is never
+            // relayed: the bytes after it are not HTTP, so the origin connection goes too.
+            worker_.shared.stats->upstream_error("unrequested_upgrade");
+            event_log::warning("upstream_unrequested_upgrade", {});
             up->stream.close();
             co_await answer_local(error_response(502, true), rec, 502);
             co_return false;
@@ -622,8 +678,15 @@ session::read_body_piece(http::request_parser<http::buffer_body>& parser, reques
         buffer_.reserve(active_read_buffer); // Beast reads as much as the free capacity
     parser.get().body().data = body_buf_.data();
     parser.get().body().size = body_buf_.size();
+    // The parser consumes body bytes as they come; what stays in buffer_ while it asks for more
+    // is an unfinished chunk-size line or trailer. Bounding buffer_ to one more read buffer
+    // bounds that line: a longer one ends the read with buffer_overflow (400) instead of
+    // growing the buffer for as long as the client keeps sending.
+    const std::size_t unbounded = buffer_.max_size();
+    buffer_.max_size(std::max(buffer_.capacity(), buffer_.size() + active_read_buffer));
     arm_client_deadline(std::chrono::steady_clock::now() + limits.body_timeout);
     auto [read_ec, n] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+    buffer_.max_size(unbounded);
     auto ec = disarm_client_deadline(read_ec);
     if (ec == http::error::need_buffer)
         ec = {};

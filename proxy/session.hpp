@@ -60,6 +60,8 @@ public:
 private:
     enum class head_result { ok, closed, answered };
     awaitable<head_result> read_request_head();
+    /// A head refused before it was parsed: rate-limited request_refused event (refusal_log).
+    void note_refused_head(unsigned status, std::string_view why);
     awaitable<bool> handle_request(std::size_t head_size);
     awaitable<bool> forward(const snapshot& snap, const rules::rule* rule,
                             http::request_parser<http::buffer_body>& req,

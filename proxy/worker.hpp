@@ -6,6 +6,7 @@
 #include "proxy/client_connections.hpp"
 #include "proxy/mirror_health.hpp"
 #include "proxy/net.hpp"
+#include "proxy/refusal_log.hpp"
 #include "proxy/snapshot.hpp"
 #include "proxy/upstream_pool.hpp"
 
@@ -38,6 +39,7 @@ struct server_state {
     /// forwarded; accepted from loopback peers only).
     std::string preview_token;
     std::vector<tcp::endpoint> http_endpoints; // bound http listeners, for /preview
+    refusal_log refused_heads; // request_refused event lines, rate-limited across workers
 };
 
 struct worker {

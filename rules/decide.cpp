@@ -118,8 +118,12 @@ bool next_byte(std::string_view path, std::size_t& i, char& out) noexcept {
         return false;
     if (path[i] == '%' && i + 2 < path.size()) {
         int a = hex(path[i + 1]), b = hex(path[i + 2]);
-        if (a >= 0 && b >= 0) {
-            out = static_cast<char>(a * 16 + b);
+        // An encoded '/' or '\' is a slash only in the reading that says so (the caller
+        // normalised that one with it decoded): here it stays data, so "/api%2Fx" is not
+        // under "/api/" by the back door of this comparison.
+        const int byte = a * 16 + b;
+        if (a >= 0 && b >= 0 && byte != '/' && byte != '\\') {
+            out = static_cast<char>(byte);
             i += 3;
             return true;
         }
@@ -291,7 +295,77 @@ void rule_set::build_index() {
     index.built = true;
 }
 
+namespace {
+
+int strictness(action a) noexcept {
+    switch (a) {
+    case action::pass:
+        return 0;
+    case action::notice:
+        return 1;
+    case action::redirect:
+        return 2;
+    case action::block:
+        return 3;
+    }
+    return 0;
+}
+
+// The view for reading k (0 = req.path, 1.. = other_paths), without further readings.
+request_view reading(const request_view& req, std::size_t k) noexcept {
+    request_view v = req;
+    if (k > 0)
+        v.path = req.other_paths[k - 1];
+    v.other_paths = {};
+    return v;
+}
+
+bool may_depend_on_region_one(const request_view& req, const rule_set& rules) noexcept;
+decision decide_one(const request_view& req, const geoip::location& where, const rule_set& rules,
+                    const unhealthy_mirrors* unhealthy, std::vector<rule_trace>* trace) noexcept;
+
+} // namespace
+
 bool may_depend_on_region(const request_view& req, const rule_set& rules) noexcept {
+    if (may_depend_on_region_one(reading(req, 0), rules))
+        return true;
+    for (std::size_t k = 1; k <= req.other_paths.size(); ++k)
+        if (!req.other_paths[k - 1].empty() && may_depend_on_region_one(reading(req, k), rules))
+            return true;
+    return false;
+}
+
+decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
+                std::vector<rule_trace>* trace) noexcept {
+    return decide(req, where, rules, nullptr, trace);
+}
+
+decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
+                const unhealthy_mirrors* unhealthy, std::vector<rule_trace>* trace) noexcept {
+    bool ambiguous = false;
+    for (auto p : req.other_paths)
+        ambiguous = ambiguous || !p.empty();
+    if (!ambiguous)
+        return decide_one(req, where, rules, unhealthy, trace);
+    std::size_t best_k = 0;
+    decision best = decide_one(reading(req, 0), where, rules, unhealthy, nullptr);
+    for (std::size_t k = 1; k <= req.other_paths.size(); ++k) {
+        if (req.other_paths[k - 1].empty())
+            continue;
+        auto d = decide_one(reading(req, k), where, rules, unhealthy, nullptr);
+        if (strictness(d.act) > strictness(best.act)) {
+            best = d;
+            best_k = k;
+        }
+    }
+    if (trace) // explain: the trace of the reading that decided
+        return decide_one(reading(req, best_k), where, rules, unhealthy, trace);
+    return best;
+}
+
+namespace {
+
+bool may_depend_on_region_one(const request_view& req, const rule_set& rules) noexcept {
     std::string_view host = req.host;
     if (!host.empty() && host.back() == '.')
         host.remove_suffix(1);
@@ -304,13 +378,8 @@ bool may_depend_on_region(const request_view& req, const rule_set& rules) noexce
     return false;
 }
 
-decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
-                std::vector<rule_trace>* trace) noexcept {
-    return decide(req, where, rules, nullptr, trace);
-}
-
-decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
-                const unhealthy_mirrors* unhealthy, std::vector<rule_trace>* trace) noexcept {
+decision decide_one(const request_view& req, const geoip::location& where, const rule_set& rules,
+                    const unhealthy_mirrors* unhealthy, std::vector<rule_trace>* trace) noexcept {
     if (unhealthy && unhealthy->empty())
         unhealthy = nullptr;
     std::string_view host = req.host;
@@ -372,5 +441,7 @@ decision decide(const request_view& req, const geoip::location& where, const rul
             return matched(r, chosen);
     }
 }
+
+} // namespace
 
 } // namespace geogate::rules

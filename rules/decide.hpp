@@ -5,6 +5,7 @@
 #include "rules/rule_set.hpp"
 #include "rules/unhealthy_mirrors.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,12 @@ struct request_view {
     std::string_view path;        // origin-form path without the query, as received
     std::string_view user_agent;  // may be empty
     std::uint64_t client_key = 0; // stable hash of the client address: picks a mirror
+    /// Other readings of an ambiguous path (proxy/request_target.hpp rule_path_readings: an
+    /// encoded slash, backslash or dot, which origins resolve differently); "" = none. The
+    /// decision is the strictest of the decisions for `path` and each of these (block, then
+    /// redirect, then notice, then pass; the first reading on a tie), so a spelling that one
+    /// origin reads as another path can never win an exemption or a pass.
+    std::array<std::string_view, 2> other_paths{};
 };
 
 struct decision {
@@ -39,16 +46,17 @@ struct rule_trace {
 /// "*.example.com" for subdomains only, never example.com itself; a trailing dot on the request
 /// host is ignored), paths (segment-aware prefixes: "/news" matches "/news" and "/news/a" but not
 /// "/newsletter"; "/news/" and "/" are plain prefixes; %XX in the request path is decoded before
-/// comparing, so "/%6Eews" is under "/news"; dot segments are NOT resolved: the caller must pass
-/// a normalised path), except_paths, methods (exact, upper-case), user_agents and
-/// except_user_agents (case-insensitive substrings). For redirects the mirror is chosen by
-/// rendezvous hashing of client_key over the mirrors not down: stable per client, and only the
-/// clients of a mirror that goes down move.
-/// Cost: with the index built (the loader does), only rules whose regions can match `where`
-/// are checked; ~100 ns CPU per decision with 1,000 rules (tests/bench/rules).
-/// First matching rule wins; no match is pass. A redirect whose request Host is one of the
-/// rule's mirrors does not match (no loops); a redirect whose mirrors are all down falls through
-/// to the next rule. `trace`, when given, receives one entry per rule considered.
+/// comparing, so "/%6Eews" is under "/news", except %2F and %5C, which stay data: the caller
+/// passes the reading that takes them for '/' in `path` or `other_paths`; dot segments are NOT
+/// resolved: the caller must pass normalised paths), except_paths, methods (exact, upper-case),
+/// user_agents and except_user_agents (case-insensitive substrings). For redirects the mirror is
+/// chosen by rendezvous hashing of client_key over the mirrors not down: stable per client, and
+/// only the clients of a mirror that goes down move. Cost: with the index built (the loader does),
+/// only rules whose regions can match `where` are checked; ~100 ns CPU per decision with 1,000
+/// rules (tests/bench/rules). First matching rule wins; no match is pass. A redirect whose request
+/// Host is one of the rule's mirrors does not match (no loops); a redirect whose mirrors are all
+/// down falls through to the next rule. `trace`, when given, receives one entry per rule considered
+/// (for the reading whose decision won, when `other_paths` are given).
 decision decide(const request_view& req, const geoip::location& where, const rule_set& rules,
                 std::vector<rule_trace>* trace = nullptr) noexcept;
 

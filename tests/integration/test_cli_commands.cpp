@@ -127,6 +127,17 @@ TEST_CASE("lookup --db --json gives each address's region and the database", "[c
           1700000000);
     CHECK(rows[1].at("country").as_string() == "US");
     CHECK(rows[2].at("address").as_bool() == false);
+    // A bad argument is an error, although the good ones were answered.
+    CHECK(res.exit_code == 1);
+    CHECK(res.err.find("not IP addresses") != std::string::npos);
+}
+
+TEST_CASE("lookup of good addresses only exits 0", "[cli]") {
+    const auto res = run_geogate(
+        {"lookup", "--db", test_db("geogate-city-flat.mmdb").string(), reader::ru_crimea});
+    CAPTURE(res.out, res.err);
+    CHECK(res.exit_code == 0);
+    CHECK(res.out.find("RU") != std::string::npos);
 }
 
 TEST_CASE("notices approve makes an edited text pass check again", "[cli]") {

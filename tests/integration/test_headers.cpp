@@ -117,3 +117,30 @@ TEST_CASE("Host is rewritten to the origin's when preserve_host is off") {
     CHECK(echo.header("Host") == "127.0.0.1:" + std::to_string(origin.port()));
     CHECK(echo.header("X-Forwarded-Host") == "www.news.test");
 }
+
+TEST_CASE("look-alike header names with '_' never reach the origin unless configured",
+          "[headers]") {
+    const std::string lookalikes = "X_Forwarded_For: 10.66.66.66\r\n"
+                                   "Transfer_Encoding: chunked\r\n"
+                                   "Content_Length: 1000\r\n"
+                                   "X-Normal: kept\r\n";
+    {
+        stack s;
+        REQUIRE(s.proxy.started());
+        const auto res = round_trip(s.proxy.port(), get_request("/echo", lookalikes));
+        REQUIRE(res.status == 200);
+        const auto echo = parse_echo(res.body);
+        CHECK_FALSE(echo.has("X_Forwarded_For"));
+        CHECK_FALSE(echo.has("Transfer_Encoding"));
+        CHECK_FALSE(echo.has("Content_Length"));
+        CHECK(res.body.find("10.66.66.66") == std::string::npos);
+        CHECK(echo.header("X-Normal") == "kept");
+    }
+    {
+        stack s([](toml_config& c) { c.set("origin", "forward_underscore_headers", "true"); });
+        REQUIRE(s.proxy.started());
+        const auto res = round_trip(s.proxy.port(), get_request("/echo", lookalikes));
+        REQUIRE(res.status == 200);
+        CHECK(parse_echo(res.body).header("X_Forwarded_For") == "10.66.66.66");
+    }
+}

@@ -291,3 +291,33 @@ TEST_CASE("connections over max_connections_per_client are closed at accept, cou
     CHECK(ok == limit + 30);
     CHECK(refused() == crowd - limit);
 }
+
+TEST_CASE("refused request heads are logged, rate-limited, the address truncated", "[hostile]") {
+    stack s([](toml_config& c) { c.set("limits", "max_request_line", "1024"); });
+    REQUIRE(s.proxy.started());
+    std::string many_fields;
+    for (int i = 0; i < 150; ++i)
+        many_fields += "X-F" + std::to_string(i) + ": 1\r\n";
+    const std::vector<std::pair<std::string, int>> refused = {
+        {"GET /echo HTTP/1.1\nHost: site.test\n\n", 400}, // bare LF
+        {"GET /echo?" + std::string(2000, 'a') + " HTTP/1.1\r\nHost: site.test\r\n\r\n", 414},
+        {"GET /echo HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400}, // two Hosts
+        {get_request("/echo", many_fields), 431},                  // 150 fields
+    };
+    for (const auto& [bytes, status] : refused) {
+        raw_client c(s.proxy.port(), "127.0.0.5");
+        REQUIRE(c.send(bytes));
+        CHECK(c.read_response(milliseconds(5000)).status == status);
+    }
+    // The first refusal is logged at once; the burst after it is counted into a later line.
+    REQUIRE(eventually([&] {
+        return s.proxy.event_log().find("\"event\":\"request_refused\"") != std::string::npos;
+    }));
+    const std::string events = s.proxy.event_log();
+    CAPTURE(events);
+    CHECK(occurrences(events, "\"event\":\"request_refused\"") == 1);
+    CHECK(events.find("\"client\":\"127.0.0.0/24\"") != std::string::npos);
+    CHECK(events.find("127.0.0.5") == std::string::npos);
+    CHECK(events.find("\"status\":\"400\"") != std::string::npos);
+    CHECK(events.find("\"reason\":\"bare LF\"") != std::string::npos);
+}

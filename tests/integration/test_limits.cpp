@@ -144,3 +144,56 @@ TEST_CASE("connections beyond max_connections are not served while the others ar
     }
     CHECK_FALSE(s.origin.received_contains("third"));
 }
+
+TEST_CASE("more than max_header_fields header fields get 431 and never reach the origin",
+          "[limits]") {
+    stack s; // max_header_fields = 100 by default; 2,000 tiny fields are under 32 KiB
+    REQUIRE(s.proxy.started());
+    auto fields = [](int n) {
+        std::string out;
+        for (int i = 0; i < n; ++i)
+            out += "X-F" + std::to_string(i) + ": 1\r\n";
+        return out;
+    };
+    const auto many = round_trip(s.proxy.port(), get_request("/echo?case=many", fields(2000)));
+    CHECK(many.status == 431);
+    CHECK_FALSE(s.origin.received_contains("case=many"));
+    // Host plus 99 more: exactly at the limit, served.
+    const auto at_limit =
+        round_trip(s.proxy.port(), get_request("/echo?case=at-limit", fields(99)));
+    CHECK(at_limit.status == 200);
+    const auto over = round_trip(s.proxy.port(), get_request("/echo?case=over", fields(100)));
+    CHECK(over.status == 431);
+    CHECK_FALSE(s.origin.received_contains("case=over"));
+
+    stack raised([](toml_config& c) { c.set("limits", "max_header_fields", "3000"); });
+    REQUIRE(raised.proxy.started());
+    CHECK(round_trip(raised.proxy.port(), get_request("/echo?case=raised", fields(2000))).status ==
+          200);
+}
+
+TEST_CASE("the default max_body_bytes is 1 MiB, refused with 413 before the body is read",
+          "[limits]") {
+    stack s;
+    REQUIRE(s.proxy.started());
+    // Only the head is sent: the answer must not wait for a body it will never read.
+    raw_client c(s.proxy.port());
+    REQUIRE(c.send("POST /upload?case=big HTTP/1.1\r\nHost: site.test\r\n"
+                   "Content-Length: 1048577\r\n\r\n"));
+    const auto res = c.read_response(milliseconds(3000));
+    CHECK(res.status == 413);
+    CHECK((res.closed || c.wait_closed(milliseconds(2000))));
+    CHECK_FALSE(s.origin.received_contains("case=big"));
+    // With Expect: 100-continue the client is told before it sends anything.
+    raw_client e(s.proxy.port());
+    REQUIRE(e.send("PUT /upload?case=expect HTTP/1.1\r\nHost: site.test\r\n"
+                   "Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n"));
+    CHECK(e.read_response(milliseconds(3000)).status == 413);
+    // Exactly 1 MiB passes.
+    const auto ok = round_trip(s.proxy.port(),
+                               "POST /upload HTTP/1.1\r\nHost: site.test\r\n"
+                               "Content-Length: 1048576\r\n\r\n" +
+                                   std::string(1048576, 'b'),
+                               milliseconds(10000));
+    CHECK(ok.status == 200);
+}

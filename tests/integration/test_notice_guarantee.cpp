@@ -102,7 +102,7 @@ const std::vector<std::string> path_spellings = {
     "/x/%2e%2e/news/a.html",
 };
 
-guarantee_case make_case(std::mt19937& rng) {
+guarantee_case make_case(std::mt19937& rng, const std::vector<std::string>& readers) {
     guarantee_case c;
     c.method = pick(rng, std::vector<std::string>{"GET", "GET", "GET", "HEAD", "POST"});
     c.version = pick(rng, std::vector<std::string>{"HTTP/1.1", "HTTP/1.1", "HTTP/1.0"});
@@ -146,7 +146,7 @@ guarantee_case make_case(std::mt19937& rng) {
     if (rng() % 8 == 0)
         c.target = "http://site.test" + c.target; // absolute-form
 
-    c.headers = pick(rng, reader_spellings);
+    c.headers = pick(rng, readers);
     const std::string ae =
         pick(rng, std::vector<std::string>{"", "gzip", "br", "gzip, deflate, br", "identity", "*",
                                            "gzip;q=0, br;q=0", "zstd", "deflate"});
@@ -194,7 +194,7 @@ TEST_CASE("notice guarantee: no generated request or origin answer gets a notice
     std::size_t checked_documents = 0;
     const std::size_t n = case_count();
     for (std::size_t i = 0; i < n; ++i) {
-        const guarantee_case c = make_case(rng);
+        const guarantee_case c = make_case(rng, reader_spellings);
         raw_client client(s.port());
         REQUIRE(client.connected());
         const bool head = c.method == "HEAD";
@@ -247,4 +247,34 @@ TEST_CASE("notice guarantee: the oracle flags a page without the notice", "[guar
         CHECK(verdict.document);
         CHECK_FALSE(verdict.violation.empty());
     }
+}
+
+TEST_CASE("notice guarantee: a pass reader's copy of a region-dependent page is never reused by "
+          "the browser without asking geogate",
+          "[guarantee]") {
+    // The reader in Germany today is the reader in Moscow tomorrow (a VPN switched off): the
+    // browser must revalidate every reuse, so the request meets the notice rule again. The same
+    // generated variants, from a US reader (decision pass on pages the notice rule covers).
+    geo_stack s(guarantee_rules);
+    REQUIRE(s.proxy->started());
+    std::mt19937 rng(20261207);
+    std::vector<std::string> violations;
+    std::size_t pages = 0;
+    const std::size_t n = case_count() / 3;
+    for (std::size_t i = 0; i < n; ++i) {
+        const guarantee_case c = make_case(rng, {"X-Forwarded-For: 198.51.100.180\r\n"});
+        const bool head = c.method == "HEAD";
+        const auto res = round_trip(s.port(), c.request(), milliseconds(5000), head);
+        if (res.status < 200 || res.status == 206 || res.status == 304)
+            continue;
+        ++pages;
+        const std::string why = check_browser_reuse(res);
+        if (!why.empty() && violations.size() < 30)
+            violations.push_back("case " + std::to_string(i) + ": " + c.describe() + " -> " + why);
+    }
+    INFO(pages << " responses checked in " << n << " cases");
+    for (const auto& v : violations)
+        UNSCOPED_INFO(v);
+    CHECK(violations.empty());
+    CHECK(pages > n / 2);
 }

@@ -590,3 +590,45 @@ TEST_CASE("notice responses are private to the reader: public and s-maxage remov
     const auto us = round_trip(s.port(), reader_get(target, reader::us));
     CHECK(us.header("Cache-Control").find("public") == std::string::npos);
 }
+
+// Issue 14, item 4: an encoded slash must not carry a news page past except_paths. The test
+// origin decodes the path (%2F too) before routing when asked (?decode-path=1), as nginx does.
+TEST_CASE("an encoded slash never wins an except_paths exemption: notice and mirror still apply",
+          "[notice][paths]") {
+    geo_stack s(R"(
+[[rule]]
+name = "ru-notice"
+regions = ["RU"]
+except_paths = ["/api/"]
+action = "notice"
+notice = "legal"
+
+[[rule]]
+name = "us-mirror"
+regions = ["US"]
+except_paths = ["/api/"]
+action = "redirect"
+mirrors = ["https://mirror-a.example.net"]
+)");
+    REQUIRE(s.proxy->started());
+    for (const std::string path :
+         {"/api/..%2ffixture/index.html", "/api/..%2Ffixture/index.html",
+          "/api/%2e%2e%2ffixture/index.html", "/api%2f..%2ffixture/index.html",
+          "/api/..%5cfixture/index.html"}) {
+        CAPTURE(path);
+        const std::string target = path + "?decode-path=1";
+        const auto ru = round_trip(s.port(), reader_get(target, reader::ru_moscow));
+        if (path.find("%5c") == std::string::npos) { // the origin reads %5C as a name byte
+            REQUIRE(ru.status == 200);
+            CHECK(ru.body.find("<body") != std::string::npos);
+        }
+        if (ru.status == 200)
+            CHECK(occurrences(ru.body, "data-geogate-notice=") == 1);
+        const auto us = round_trip(s.port(), reader_get(target, reader::us));
+        CHECK(us.status == 302);
+        CHECK(us.header("Location").rfind("https://mirror-a.example.net/", 0) == 0);
+    }
+    // The exemption itself still works.
+    const auto api = round_trip(s.port(), reader_get("/api/x", reader::us));
+    CHECK(api.status == 404); // from the origin, not the mirror
+}

@@ -5,6 +5,7 @@
 #include "tests/origin/pattern.hpp"
 #include "tests/origin/variant_response.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace geogate::test {
 namespace {
@@ -154,8 +156,65 @@ bool serve_websocket(origin_io& io, const origin_request& req) {
     return false;
 }
 
+// What an h2c-speaking origin would do: 101 to another protocol, and from then on the
+// connection carries whatever the origin likes. Here that is the same un-noticed HTML page
+// after the 101 and again for every later read: what a reader would get through a blind tunnel.
+bool serve_foreign_switch(origin_io& io) {
+    static const std::string page = "<!doctype html><html><head><title>tunnel</title></head>"
+                                    "<body><p>tunnelled page</p></body></html>\n";
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                 "Content-Length: " +
+                                 std::to_string(page.size()) + "\r\n\r\n" + page;
+    if (!io.write_all("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+                      "Connection: Upgrade\r\n\r\n" +
+                      response))
+        return false;
+    std::string bytes;
+    while (io.read_some(bytes))
+        if (!io.write_all(response))
+            break;
+    return false;
+}
+
+// The path as an origin that decodes before routing reads it (nginx): every %XX decoded, %2F
+// included, then dot segments resolved.
+std::string decoded_path(const std::string& raw) {
+    std::string d;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '%' && i + 2 < raw.size() &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+            d += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            d += raw[i];
+        }
+    }
+    std::vector<std::string> segments;
+    std::size_t pos = 0;
+    while (pos <= d.size()) {
+        auto end = d.find('/', pos);
+        if (end == std::string::npos)
+            end = d.size();
+        const std::string seg = d.substr(pos, end - pos);
+        if (seg == "..") {
+            if (!segments.empty())
+                segments.pop_back();
+        } else if (!seg.empty() && seg != ".") {
+            segments.push_back(seg);
+        }
+        pos = end + 1;
+    }
+    std::string out;
+    for (const auto& seg : segments)
+        out += "/" + seg;
+    return out.empty() ? "/" : out;
+}
+
 // Serves one request; returns whether the connection may carry another.
 bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_state& state) {
+    if (req.query_value("decode-path") == "1")
+        req.path = decoded_path(req.path);
     const std::string& path = req.path;
     const bool introspection =
         path == "/_received" || path == "/_connections" || path == "/_bodies";
@@ -165,6 +224,8 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
 
     if (path == "/websocket")
         return serve_websocket(io, req);
+    if (path == "/switch" || iequals(req.header("Upgrade"), "h2c"))
+        return serve_foreign_switch(io);
 
     // Every other endpoint consumes the request body first (streaming, hashed).
     if (iequals(req.header("Expect"), "100-continue"))

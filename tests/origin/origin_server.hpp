@@ -30,6 +30,9 @@
 //                         status=N: that status instead of 200.
 //   /websocket            Upgrade: websocket handshake (101 + Sec-WebSocket-Accept), then echoes
 //                         every received byte back unchanged until the peer closes.
+//   /switch               and any request with `Upgrade: h2c`: 101 Upgrade: h2c, then an
+//                         un-noticed text/html 200 right after it and again for every later
+//                         read (a blind tunnel's view of the site).
 //   /_received            text/plain, one request target per line, every request since start
 //                         except /_received and /_connections themselves.
 //   /_connections         number of accepted connections since start.
@@ -38,6 +41,8 @@
 //                         `<target> incomplete <n>` (the connection ended or the framing broke
 //                         after n bytes). Lets a test tell a whole body from a cut one.
 //   ...?v=1&...          any path: the response the query describes (variant_response.hpp).
+//   ?decode-path=1        on any request: the path is routed percent-decoded (%2F too) with
+//                         dot segments resolved, as nginx reads it.
 //   anything else         with --root, the file under root (/ -> index.html), else 404.
 // Every response has Content-Length or chunked framing; Connection: close is honoured.
 #include <atomic>

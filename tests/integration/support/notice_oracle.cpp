@@ -92,6 +92,52 @@ std::size_t count(const std::string& hay, const std::string& needle) {
 
 } // namespace
 
+std::string check_browser_reuse(const http_response& res) {
+    // Directive names only (values and quoted strings skipped): enough to see what is granted.
+    std::vector<std::string> names;
+    std::string all;
+    for (const auto& [k, value] : res.headers) {
+        if (lower(k) != "cache-control")
+            continue;
+        all += (all.empty() ? "" : ", ") + value;
+        bool quoted = false, in_name = true;
+        std::string name;
+        for (std::size_t i = 0; i <= value.size(); ++i) {
+            const char c = i < value.size() ? value[i] : ',';
+            if (quoted) {
+                if (c == '\\')
+                    ++i;
+                else if (c == '"')
+                    quoted = false;
+                continue;
+            }
+            if (c == '"')
+                quoted = true;
+            else if (c == '=')
+                in_name = false;
+            else if (c == ',') {
+                if (!trim(name).empty())
+                    names.push_back(lower(trim(name)));
+                name.clear();
+                in_name = true;
+            } else if (in_name)
+                name += c;
+        }
+    }
+    auto has = [&](const char* d) {
+        return std::find(names.begin(), names.end(), d) != names.end();
+    };
+    if (names.empty())
+        return "no Cache-Control: a browser may reuse it by heuristic freshness";
+    if (has("public") || has("s-maxage"))
+        return "Cache-Control '" + all + "' lets a shared cache serve it to other regions";
+    if (!has("private") && !has("no-store"))
+        return "Cache-Control '" + all + "' is not private";
+    if (!has("no-cache") && !has("no-store"))
+        return "Cache-Control '" + all + "' lets the browser reuse it without asking";
+    return {};
+}
+
 bool sniffs_as_html(std::string_view b) {
     // A BOM makes it text (UTF-16/UTF-8 text/plain), never HTML, in these rules.
     if (b.substr(0, 2) == "\xfe\xff" || b.substr(0, 2) == "\xff\xfe" ||

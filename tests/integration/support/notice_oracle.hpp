@@ -21,6 +21,12 @@ struct guarantee_verdict {
 /// `head`: the response answers a HEAD request (no body to judge).
 guarantee_verdict check_notice_guarantee(const http_response& res, bool head);
 
+/// For a response whose content depends on the reader's region: "" when neither a shared cache
+/// may store it (private or no-store, no public, no s-maxage) nor a browser reuse it without
+/// revalidating (no-cache or no-store; a missing Cache-Control would allow heuristic
+/// freshness); otherwise why not.
+std::string check_browser_reuse(const http_response& res);
+
 /// WHATWG MIME Sniffing, "rules for identifying an unknown MIME type" (sniff-scriptable set):
 /// true when a browser would sniff these leading bytes as text/html.
 bool sniffs_as_html(std::string_view bytes);

@@ -392,3 +392,98 @@ TEST_CASE("hop_by_hop_set", "[proxy][headers]") {
     CHECK(geogate::iequals("Content-Length", "content-LENGTH"));
     CHECK_FALSE(geogate::iequals("Content-Length", "content-lengths"));
 }
+
+TEST_CASE("upstream head: an upgrade sends exactly Upgrade: websocket", "[proxy][headers]") {
+    auto plan = base_plan();
+    plan.upgrade = true;
+    auto up = upstream("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                       "Upgrade: h2c, websocket\r\nHTTP2-Settings: AAMAAABk\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n",
+                       plan);
+    CHECK(one(up, "Upgrade") == "websocket");
+    CHECK(one(up, "Connection") == "upgrade");
+    CHECK_FALSE(has(up, "HTTP2-Settings"));
+}
+
+TEST_CASE("is_websocket_upgrade: RFC 6455 4.1 handshakes only", "[proxy][headers]") {
+    const std::string ok_fields = "Host: a\r\nConnection: keep-alive, Upgrade\r\n"
+                                  "Upgrade: websocket\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                  "Sec-WebSocket-Version: 13\r\n";
+    auto check = [](const std::string& raw) { return is_websocket_upgrade(parse_request(raw)); };
+    CHECK(check("GET /ws HTTP/1.1\r\n" + ok_fields + "\r\n"));
+    CHECK(
+        check("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: WebSocket\r\n"
+              "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    struct bad {
+        const char* what;
+        std::string raw;
+    };
+    for (const auto& b : {
+             bad{"h2c", "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                        "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n"},
+             bad{"tls", "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                        "Upgrade: TLS/1.2\r\n\r\n"},
+             bad{"POST", "POST /ws HTTP/1.1\r\n" + ok_fields + "Content-Length: 0\r\n\r\n"},
+             bad{"HTTP/1.0", "GET /ws HTTP/1.0\r\n" + ok_fields + "\r\n"},
+             bad{"no Connection: upgrade",
+                 "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: "
+                 "13\r\n\r\n"},
+             bad{"version 8",
+                 "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n"},
+             bad{"two versions",
+                 "GET /ws HTTP/1.1\r\n" + ok_fields + "Sec-WebSocket-Version: 13\r\n\r\n"},
+             bad{"no key", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                           "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"},
+             bad{"short key", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                              "Upgrade: websocket\r\nSec-WebSocket-Key: abcd\r\n"
+                              "Sec-WebSocket-Version: 13\r\n\r\n"},
+             bad{"key with a bad byte", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                                        "Upgrade: websocket\r\n"
+                                        "Sec-WebSocket-Key: dGhlIHNhbXBsZS-ub25jZQ==\r\n"
+                                        "Sec-WebSocket-Version: 13\r\n\r\n"},
+         }) {
+        CAPTURE(b.what);
+        CHECK_FALSE(check(b.raw));
+    }
+}
+
+TEST_CASE("is_websocket_switch: a 101 naming websocket", "[proxy][headers]") {
+    CHECK(is_websocket_switch(parse_response("HTTP/1.1 101 Switching Protocols\r\n"
+                                             "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n")));
+    CHECK_FALSE(is_websocket_switch(parse_response("HTTP/1.1 101 Switching Protocols\r\n"
+                                                   "Upgrade: h2c\r\nConnection: Upgrade\r\n\r\n")));
+    CHECK_FALSE(is_websocket_switch(parse_response("HTTP/1.1 101 Switching Protocols\r\n\r\n")));
+}
+
+TEST_CASE("upstream head: field names with '_' are dropped unless kept", "[proxy][headers]") {
+    const char* raw = "POST /x HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 10.9.9.9\r\n"
+                      "Transfer_Encoding: chunked\r\nContent_Length: 99\r\nX-Kept: 1\r\n"
+                      "x_custom: 2\r\nContent-Length: 3\r\n\r\n";
+    auto plan = base_plan();
+    for (bool trusted : {false, true}) {
+        plan.peer_trusted = trusted;
+        auto up = upstream(raw, plan);
+        for (auto name : {"X_Forwarded_For", "Transfer_Encoding", "Content_Length", "x_custom"}) {
+            INFO(name);
+            CHECK_FALSE(has(up, name));
+        }
+        CHECK(one(up, "X-Kept") == "1");
+        CHECK(one(up, "Content-Length") == "3");
+        CHECK(one(up, "X-Forwarded-For") == "203.0.113.9");
+    }
+    plan.keep_underscore_names = true;
+    auto up = upstream(raw, plan);
+    CHECK(one(up, "X_Forwarded_For") == "10.9.9.9");
+    CHECK(one(up, "x_custom") == "2");
+
+    // A configured client address header with '_' still reaches the origin from a trusted peer.
+    plan = base_plan();
+    plan.peer_trusted = true;
+    plan.client_ip_header = "X_Real_IP";
+    up = upstream("GET /x HTTP/1.1\r\nHost: a\r\nX_Real_IP: 198.51.100.7\r\n\r\n", plan);
+    CHECK(one(up, "X_Real_IP") == "198.51.100.7");
+}

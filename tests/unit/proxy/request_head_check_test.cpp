@@ -319,3 +319,19 @@ TEST_CASE("request head: Transfer-Encoding (RFC 9112 6.1, 6.3)", "[proxy][head]"
     };
     run(std::begin(table), std::end(table));
 }
+
+TEST_CASE("request head: more than max_header_fields fields give 431", "[proxy][head]") {
+    auto with_fields = [](int n) {
+        std::string s = "GET / HTTP/1.1\r\nHost: a\r\n";
+        for (int i = 1; i < n; ++i)
+            s += "X-" + std::to_string(i) + ": v\r\n";
+        return s + "\r\n";
+    };
+    request_head_limits limits; // 100 by default
+    CHECK(check_request_head(with_fields(100), limits).status == 0);
+    CHECK(check_request_head(with_fields(101), limits).status == 431);
+    CHECK(check_request_head(with_fields(2000), limits).status == 431);
+    limits.max_header_fields = 5;
+    CHECK(check_request_head(with_fields(5), limits).status == 0);
+    CHECK(check_request_head(with_fields(6), limits).status == 431);
+}

@@ -25,6 +25,7 @@ hsts_max_age = "1h"
 url = "https://Origin.Example:8443/base/"
 connect_timeout = "250ms"
 preserve_host = false
+forward_underscore_headers = true
 [client_ip]
 trusted_proxies = ["127.0.0.0/8", "::1"]
 header = "Forwarded"
@@ -38,6 +39,7 @@ require_approval = false
 on_unrewritable = "notice"
 [limits]
 max_header_bytes = "64KiB"
+max_header_fields = 250
 max_body_bytes = 1048576
 header_timeout = "5s"
 [cache]
@@ -66,6 +68,7 @@ watch_interval = "1m"
     CHECK(c->origin.base_path == "/base");
     CHECK(c->origin.host_header == "origin.example:8443");
     CHECK_FALSE(c->origin.preserve_host);
+    CHECK(c->origin.forward_underscore_headers);
     CHECK(c->origin.connect_timeout == std::chrono::milliseconds(250));
     CHECK(c->client_ip.policy.trusted_proxies.size() == 2);
     CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::forwarded);
@@ -76,6 +79,7 @@ watch_interval = "1m"
     CHECK_FALSE(c->notices.require_approval);
     CHECK(c->notices.on_unrewritable == unrewritable_answer::notice);
     CHECK(c->limits.max_header_bytes == 65536);
+    CHECK(c->limits.max_header_fields == 250);
     CHECK(c->limits.max_body_bytes == 1048576);
     CHECK(c->limits.header_timeout == std::chrono::milliseconds(5000));
     CHECK(c->cache.shared_cache_keys_on_variant);
@@ -99,6 +103,10 @@ TEST_CASE("config: defaults for a minimal file") {
     CHECK(c->log.client_ip == "truncate");
     CHECK(c->notices.on_unrewritable == unrewritable_answer::error);
     CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::x_forwarded_for);
+    // Issue 14: what a careful operator would choose.
+    CHECK(c->limits.max_body_bytes == 1048576);
+    CHECK(c->limits.max_header_fields == 100);
+    CHECK_FALSE(c->origin.forward_underscore_headers);
 }
 
 TEST_CASE("config: every mistake is reported at file:line:column") {
