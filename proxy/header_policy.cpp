@@ -12,6 +12,27 @@ constexpr std::array<std::string_view, 9> fixed_hop_by_hop = {
     "connection", "keep-alive",          "proxy-connection",  "te", "trailer", "transfer-encoding",
     "upgrade",    "proxy-authorization", "proxy-authenticate"};
 
+// Fields meant for every recipient of the content (RFC 9110 7.6.1: a sender must not name such
+// a field as a connection option). Whoever names one in Connection anyway is not obeyed: an
+// origin's `Connection: content-type` would otherwise strip the very Content-Type the notice
+// decision was made on, and the browser would sniff a page geogate passed as text/plain.
+constexpr std::array<std::string_view, 16> end_to_end_only = {"content-type",
+                                                              "content-encoding",
+                                                              "content-disposition",
+                                                              "content-length",
+                                                              "content-range",
+                                                              "content-language",
+                                                              "content-location",
+                                                              "content-security-policy",
+                                                              "content-security-policy-report-only",
+                                                              "x-content-type-options",
+                                                              "cache-control",
+                                                              "etag",
+                                                              "last-modified",
+                                                              "vary",
+                                                              "location",
+                                                              "host"};
+
 void append_field(std::string& out, std::string_view name, std::string_view value) {
     out += name;
     out += ": ";
@@ -58,7 +79,9 @@ hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
             // then costs no allocation.
             auto lower = to_lower(token);
             if (std::find(fixed_hop_by_hop.begin(), fixed_hop_by_hop.end(), lower) ==
-                fixed_hop_by_hop.end())
+                    fixed_hop_by_hop.end() &&
+                std::find(end_to_end_only.begin(), end_to_end_only.end(), lower) ==
+                    end_to_end_only.end())
                 named_.push_back(std::move(lower));
         }
     }

@@ -16,6 +16,8 @@
 namespace geogate {
 
 /// Field names of the Connection header values (lower-case), plus the fixed hop-by-hop set.
+/// Fields meant for every recipient (Content-Type, Content-Encoding, Content-Disposition,
+/// CSP, Cache-Control, ...) are never taken as connection options, whoever names them.
 class hop_by_hop_set {
 public:
     explicit hop_by_hop_set(const http::fields& f);

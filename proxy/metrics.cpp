@@ -6,8 +6,8 @@
 namespace geogate {
 namespace {
 
-constexpr std::array<std::string_view, 5> unrewritable_reasons = {"coding", "charset", "xml",
-                                                                  "decode_error", "partial"};
+constexpr std::array<std::string_view, 7> unrewritable_reasons = {
+    "coding", "charset", "xml", "decode_error", "partial", "revalidation", "no_text"};
 
 void line(std::string& out, std::string_view name, std::string_view labels, std::uint64_t v) {
     out += name;

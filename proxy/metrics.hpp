@@ -81,7 +81,7 @@ private:
     std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0};
     std::atomic<std::uint64_t> injector_fallbacks_{0}, aborted_{0};
     // Notice responses that failed closed, by reason: coding, charset, xml, decode_error.
-    std::array<std::atomic<std::uint64_t>, 5> unrewritable_{}; // by unrewritable_reasons
+    std::array<std::atomic<std::uint64_t>, 7> unrewritable_{}; // by unrewritable_reasons
     std::atomic<std::uint64_t> meta_csp_amended_{0}, meta_csp_untouched_{0};
     std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
     std::atomic<std::uint64_t> geo_swaps_ok_{0}, geo_swaps_failed_{0};

@@ -325,8 +325,7 @@ std::string origin_if_none_match(std::string_view value, std::string_view versio
         }
         std::string kept;
         if (c == '*') {
-            kept = "*";
-            ++i;
+            ++i; // "*" matches any copy, one without the notice too: never forwarded
         } else {
             bool weak = value.substr(i, 2) == "W/";
             std::size_t open = weak ? i + 2 : i;
@@ -461,8 +460,13 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
                                  request_record& rec) {
     notice_plan result;
     const auto* text = notice_text_for(snap, r, req);
-    if (!text)
+    if (!text) {
+        // Not reachable with a loaded snapshot (every notice rule names a notice with a text),
+        // but a notice decision never fails open.
+        result.outcome = notice_outcome::unrewritable;
+        rec.unrewritable = "no_text";
         return result;
+    }
     rec.notice_id = text->notice_id;
     rec.notice_lang = text->language;
     rec.notice_version = text->version;
@@ -470,6 +474,14 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
     // A 304 answers a conditional request that carried our variant tag: the reader's copy
     // has this very notice version, so it keeps it, under the same variant ETag.
     if (res.result_int() == 304) {
+        // ... and only then: geogate forwards no other validator (prepare_notice_request), so
+        // a 304 to anything else (an origin or cache layer that answers 304 regardless) would
+        // let the browser show a copy it holds from another decision, without the notice.
+        if (origin_if_none_match(req[http::field::if_none_match], text->version).empty()) {
+            result.outcome = notice_outcome::unrewritable;
+            rec.unrewritable = "revalidation";
+            return result;
+        }
         if (auto etag = res.find(http::field::etag); etag != res.end()) {
             plan.drop.push_back("etag");
             if (auto v = variant_etag(etag->value(), text->version); !v.empty())
@@ -514,8 +526,16 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
         rec.unrewritable = "coding";
         return result;
     }
-    if (sniff && req.method() == http::verb::head)
-        return result; // what GET would be depends on the body; a HEAD renders nothing
+    if (sniff && req.method() == http::verb::head) {
+        // What GET would send depends on the body, which HEAD does not get; it would have no
+        // Content-Length (a transformed body is chunked) and, if HTML, a variant ETag: send no
+        // length and no validator rather than the origin's, which GET may not carry.
+        for (auto name :
+             {"etag", "accept-ranges", "content-md5", "digest", "content-digest", "repr-digest"})
+            plan.drop.push_back(name);
+        result.outcome = notice_outcome::rewrite; // no origin Content-Length (relay_response)
+        return result;
+    }
     if (auto label = html::charset_from_content_type(content_type);
         !sniff && (html::is_utf16_label(label) || label == "utf-32")) {
         result.outcome = notice_outcome::unrewritable;

@@ -88,7 +88,7 @@ void apply_region_cache_policy(const config& cfg, const http::response_header<>&
 /// "W/\"abc\"" + version -> "W/\"abc-ggVERSION\""; "" when the ETag is malformed.
 std::string variant_etag(std::string_view etag, std::string_view version);
 /// The client's If-None-Match for the origin: our variant tags of `version` translated back,
-/// every other tag dropped ("*" kept). "" = send none.
+/// every other tag dropped ("*" too: it matches a copy without the notice). "" = send none.
 std::string origin_if_none_match(std::string_view if_none_match, std::string_view version);
 
 } // namespace geogate

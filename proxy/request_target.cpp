@@ -58,7 +58,8 @@ char escaped(std::string_view path, std::size_t i) noexcept {
 
 std::vector<std::string> rule_path_readings(std::string_view path) {
     std::vector<std::string> out;
-    for (auto r : {path_reading::decode_slashes, path_reading::decode_dots, path_reading::raw}) {
+    for (auto r : {path_reading::decode_slashes, path_reading::decode_dots, path_reading::raw,
+                   path_reading::strip_params}) {
         auto p = normalize_path_for_rules(path, r);
         if (std::find(out.begin(), out.end(), p) == out.end())
             out.push_back(std::move(p));
@@ -95,6 +96,8 @@ std::string normalize_path_for_rules(std::string_view path, path_reading reading
         if (end == std::string::npos)
             end = decoded.size();
         std::string_view seg(decoded.data() + pos, end - pos);
+        if (reading == path_reading::strip_params)
+            seg = seg.substr(0, seg.find(';')); // "..;x" is "..", "a;jsessionid=1" is "a"
         trailing_slash = end < decoded.size() || seg.empty() || seg == "." || seg == "..";
         if (seg == "..") {
             auto cut = out.rfind('/');

@@ -24,6 +24,9 @@ enum class path_reading {
                     // that decode first
     decode_dots,    // %2E is '.', %2F and %5C stay data: WHATWG URL parsers
     raw,            // nothing decoded: routers that match the path as received
+    strip_params,   // %2E is '.', and each segment's ";parameters" are removed before dot
+                    // segments are resolved: Java servlet containers (Tomcat, Jetty), which
+                    // serve "/api/..;/news" as "/news"
 };
 
 /// The path rules are matched against, as `reading` resolves it: runs of '/' collapsed and dot
@@ -33,12 +36,12 @@ enum class path_reading {
 std::string normalize_path_for_rules(std::string_view path,
                                      path_reading reading = path_reading::decode_dots);
 
-/// Every distinct reading of `path` (the first is decode_slashes, then decode_dots, then raw):
-/// one for an ordinary path; two or three for a path with an encoded dot, an encoded slash or
-/// backslash, or a bare backslash, which origins resolve differently. geogate cannot know
-/// which reading its origin uses, so the rules decide on each and the stricter decision wins
-/// (rules::request_view::other_paths): "/api/..%2fnews/x.html" is "/news/x.html" to an origin
-/// that decodes %2F and never wins an except_paths = ["/api/"] exemption.
+/// Every distinct reading of `path` (the first is decode_slashes, then decode_dots, raw and
+/// strip_params): one for an ordinary path; up to four for a path with an encoded dot, an
+/// encoded slash or backslash, a bare backslash or a ';', which origins resolve differently.
+/// geogate cannot know which reading its origin uses, so the rules decide on each and the stricter
+/// decision wins (rules::request_view::other_paths): "/api/..%2fnews/x.html" is "/news/x.html" to
+/// an origin that decodes %2F and never wins an except_paths = ["/api/"] exemption.
 std::vector<std::string> rule_path_readings(std::string_view path);
 
 /// Lower-cases a Host/authority value and removes the port: what rules match against.

@@ -451,11 +451,12 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     view.host = host;
     // Rules see the path as the origin will resolve it: "/x/../news" and "//news" are under
     // "/news", so no spelling of a path slips past a rule. A path with an encoded slash,
-    // backslash or dot has several readings (origins differ); the rules decide on each and the
+    // backslash or dot, or a ';' (Java's path parameters), has several readings (origins
+    // differ); the rules decide on each and the
     // stricter decision wins, so "/api/..%2fnews/x" never wins an exemption for "/api/".
     std::string rule_path;
     std::vector<std::string> readings;
-    if (target.path.find_first_of("%\\") == std::string_view::npos) {
+    if (target.path.find_first_of("%\\;") == std::string_view::npos) {
         rule_path = normalize_path_for_rules(target.path); // the usual path: one reading
     } else {
         readings = rule_path_readings(target.path);

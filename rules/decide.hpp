@@ -21,11 +21,11 @@ struct request_view {
     std::string_view user_agent;  // may be empty
     std::uint64_t client_key = 0; // stable hash of the client address: picks a mirror
     /// Other readings of an ambiguous path (proxy/request_target.hpp rule_path_readings: an
-    /// encoded slash, backslash or dot, which origins resolve differently); "" = none. The
-    /// decision is the strictest of the decisions for `path` and each of these (block, then
+    /// encoded slash, backslash or dot, or a ';', which origins resolve differently); "" = none.
+    /// The decision is the strictest of the decisions for `path` and each of these (block, then
     /// redirect, then notice, then pass; the first reading on a tie), so a spelling that one
     /// origin reads as another path can never win an exemption or a pass.
-    std::array<std::string_view, 2> other_paths{};
+    std::array<std::string_view, 3> other_paths{};
 };
 
 struct decision {

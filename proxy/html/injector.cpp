@@ -240,11 +240,93 @@ void injector::finish(std::vector<std::string_view>& out) {
     }
     flush_to(base_);
     if (!inserted_) {
+        // Appended at the end of the document: if that end is inside a comment, a script, a
+        // raw-text element, a tag or a <template>, the browser would swallow the fragment. The
+        // bytes that end that construct go first (the page was cut short or malformed there
+        // anyway), so the notice is rendered whatever the page's last bytes were.
+        closer_ = end_of_document_closer();
+        if (!closer_.empty())
+            out.emplace_back(closer_);
         out.emplace_back(fragment_);
         inserted_ = true;
         fallback_ = true;
     }
     out_ = nullptr;
+}
+
+std::string injector::end_of_document_closer() const {
+    std::string c;
+    switch (state_) {
+    case st::comment_start:
+    case st::comment_start_dash:
+    case st::comment:
+    case st::comment_end_dash:
+    case st::comment_end:
+    case st::comment_end_bang:
+    case st::markup_decl:
+        c = "-->"; // every comment state (and "<!" itself) ends at "-->"
+        break;
+    case st::bogus_comment:
+        c = ">";
+        break;
+    case st::cdata:
+    case st::cdata_bracket:
+    case st::cdata_end:
+        c = "]]>";
+        break;
+    case st::script:
+    case st::script_lt:
+    case st::script_end_name:
+    case st::esc_start:
+    case st::esc_start_dash:
+    case st::esc:
+    case st::esc_dash:
+    case st::esc_dash_dash:
+    case st::esc_lt:
+    case st::esc_end_name:
+    case st::dbl_start:
+    case st::dbl:
+    case st::dbl_dash:
+    case st::dbl_dash_dash:
+    case st::dbl_lt:
+    case st::dbl_end:
+        // "-->" leaves the (double-)escaped states for plain script data, where "</script>"
+        // ends the element; on a line of its own "-->" is a comment to JavaScript too.
+        c = "\n--></script>";
+        break;
+    case st::rawtext:
+    case st::raw_lt:
+    case st::raw_end_name:
+        c = "</" + std::string(raw_name_, raw_len_) + ">";
+        break;
+    case st::value_dq:
+        c = "\">";
+        break;
+    case st::value_sq:
+        c = "'>";
+        break;
+    case st::end_tag_open: // "</" then "<div" would be a bogus comment up to its '>'
+    case st::tag_name:
+    case st::before_attr_name:
+    case st::attr_name:
+    case st::after_attr_name:
+    case st::before_attr_value:
+    case st::value_unq:
+    case st::after_value_quoted:
+    case st::self_closing:
+        c = ">";
+        break;
+    case st::data:
+    case st::tag_open:  // a lone '<' before "<div" is text
+    case st::plaintext: // nothing ends <plaintext>: the notice shows as text
+    case st::passthrough:
+        break;
+    }
+    // Inside a <template> the fragment would be inert content: close each open one (bounded:
+    // a page nesting more than this is not one a browser renders sensibly either).
+    for (std::uint32_t i = 0; i < std::min<std::uint32_t>(template_depth_, 256); ++i)
+        c += "</template>";
+    return c;
 }
 
 void injector::name_done() {

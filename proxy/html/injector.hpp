@@ -18,7 +18,9 @@
 //    body. Whitespace, comments, the doctype and a UTF-8 BOM never trigger the fallback.
 //  - body_end: no real </body> -> the fragment is appended at the end of the document.
 //  In both cases used_fallback() is true. If the document ends inside an unclosed comment,
-//  script or tag the appended fragment is not rendered (we never change the page's bytes).
+//  script, raw-text element, tag or <template>, the bytes that end it ("-->", "</script>",
+//  "</style>", "\">", "</template>", ...) go right before the appended fragment, so the
+//  browser renders it (end_of_document_closer). Only <plaintext> cannot be ended.
 //
 // Bounded memory (held bytes <= max_held, clamped to >= 64):
 //  - body_start holds at most the few bytes of a tag name split across chunks.
@@ -39,8 +41,8 @@
 // depends only on the tag's length, so the output is still the same for every split.
 //
 // Output is byte-identical for every split of the same input (tests/unit/html feed it split
-// at every offset; tests/fuzz checks the invariant). Apart from the fragment and amended meta
-// CSP tags, the output is the input.
+// at every offset; tests/fuzz checks the invariant). Apart from the fragment (with its closer) and
+// amended meta CSP tags, the output is the input.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -97,6 +99,9 @@ private:
     enum class st : std::uint8_t;
 
     const char* scan(const char* p, const char* end);
+    /// The bytes that end whatever construct the document ends inside (comment, script,
+    /// raw-text element, tag, <template>), so a fragment appended after them is rendered.
+    std::string end_of_document_closer() const;
     void name_done();
     void tag_done(const char* gt);
     void meta_done(const char* gt);
@@ -111,6 +116,7 @@ private:
     }
 
     std::string fragment_;
+    std::string closer_; // end_of_document_closer(), kept for the views finish() returns
     position where_;
     std::size_t max_held_;
     bool inserted_ = false;

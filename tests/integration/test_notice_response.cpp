@@ -28,21 +28,6 @@ action = "notice"
 notice = "legal"
 )";
 
-std::string url_encode(std::string_view s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
-            out += static_cast<char>(c);
-        else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
 // /custom: exactly `headers`, the body given as `fixture` (a file name) or literal `body`,

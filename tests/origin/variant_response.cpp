@@ -50,6 +50,10 @@ std::string page(const std::string& kind, const std::string& charset) {
     const std::string marker = origin_content_marker;
     if (kind == "bare")
         return "<h1>" + marker + "</h1><p>A story without a body tag.</p>\n";
+    if (kind == "open-comment") // ends inside a comment (a cache stamp cut short)
+        return "<h1>" + marker + "</h1><p>The story.</p>\n<!-- cache: hit";
+    if (kind == "open-script")
+        return "<h1>" + marker + "</h1><p>The story.</p>\n<script>var a = 1;";
     std::string meta = charset == "none" || charset.rfind("utf-16le", 0) == 0
                            ? std::string()
                            : "<meta charset=\"" + charset + "\">";
@@ -118,6 +122,8 @@ std::optional<variant_answer> variant_response(const origin_request& req) {
         head += "Last-Modified: Tue, 01 Dec 2026 10:00:00 GMT\r\n";
     if (const auto cc = req.query_value("cc"); !cc.empty())
         head += "Cache-Control: " + cc + "\r\n";
+    if (const auto c = req.query_value("connection"); !c.empty())
+        head += "Connection: " + c + "\r\n"; // an origin naming end-to-end fields in it
     if (const auto d = req.query_value("disposition"); !d.empty())
         head += "Content-Disposition: " + d + "\r\n";
     const bool no_body = req.method == "HEAD" || status == "204" || status == "304";

@@ -15,7 +15,10 @@
 //   cc=V              a Cache-Control value, as given
 //   framing=F         length | chunked | close                                   (length)
 //   disposition=D     a Content-Disposition value
-//   body=B            page (a whole HTML page) | bare (markup without <body>) | empty   (page)
+//   body=B            page (a whole HTML page) | bare (markup without <body>) | open-comment,
+//                     open-script (markup without <body> that ends inside a comment or a
+//                     script) | empty                                             (page)
+//   connection=V      a Connection field with that value (e.g. naming Content-Type)
 //   upgrade=101       when the request asks for any Upgrade, answer 101 naming it and go on
 //                     serving requests on the connection (what a tunnel would carry)
 // Every page body contains the marker below, so a client can tell the origin's content from a

@@ -1,5 +1,7 @@
 #include "tests/integration/support/geo_fixture.hpp"
 
+#include <cctype>
+
 #include "tests/integration/support/temp_dir.hpp"
 
 #include <cstdlib>
@@ -115,6 +117,21 @@ std::string notice_attribute(const std::string& body, const std::string& name) {
         return {};
     const auto begin = at + name.size() + 3;
     return tag.substr(begin, tag.find('"', begin) - begin);
+}
+
+std::string url_encode(std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+            out += static_cast<char>(c);
+        else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
 }
 
 std::size_t occurrences(const std::string& haystack, const std::string& needle) {

@@ -74,6 +74,9 @@ bool eventually(const std::function<bool()>& condition,
 std::string notice_wrapper_tag(const std::string& body);
 /// An attribute value of the wrapper (data-geogate-notice, data-geogate-version, lang).
 std::string notice_attribute(const std::string& body, const std::string& name);
+/// Percent-encodes all but unreserved characters and '/', for query values of test-origin
+/// targets (e.g. "/headers?set=" + url_encode("Content-Type:text/html")).
+std::string url_encode(std::string_view s);
 /// How many times `needle` occurs in `haystack`.
 std::size_t occurrences(const std::string& haystack, const std::string& needle);
 

@@ -93,7 +93,9 @@ std::size_t count(const std::string& hay, const std::string& needle) {
 } // namespace
 
 std::string check_browser_reuse(const http_response& res) {
-    // Directive names only (values and quoted strings skipped): enough to see what is granted.
+    // Directive names, with "=" appended when the directive has a value: a qualified
+    // `private="Set-Cookie"` or `no-cache="Set-Cookie"` restricts only those fields, so it
+    // neither keeps the response out of shared caches nor forces revalidation.
     std::vector<std::string> names;
     std::string all;
     for (const auto& [k, value] : res.headers) {
@@ -113,11 +115,11 @@ std::string check_browser_reuse(const http_response& res) {
             }
             if (c == '"')
                 quoted = true;
-            else if (c == '=')
+            else if (c == '=' && in_name)
                 in_name = false;
             else if (c == ',') {
                 if (!trim(name).empty())
-                    names.push_back(lower(trim(name)));
+                    names.push_back(lower(trim(name)) + (in_name ? "" : "="));
                 name.clear();
                 in_name = true;
             } else if (in_name)
@@ -129,7 +131,7 @@ std::string check_browser_reuse(const http_response& res) {
     };
     if (names.empty())
         return "no Cache-Control: a browser may reuse it by heuristic freshness";
-    if (has("public") || has("s-maxage"))
+    if (has("public") || has("s-maxage="))
         return "Cache-Control '" + all + "' lets a shared cache serve it to other regions";
     if (!has("private") && !has("no-store"))
         return "Cache-Control '" + all + "' is not private";
@@ -260,6 +262,25 @@ guarantee_verdict check_notice_guarantee(const http_response& res, bool head) {
         return v; // geogate's own page (error, notice page): no origin content in it
     v.document = true;
     const std::size_t notices = count(text, "class=\"geogate-notice\"");
+    if (notices == 1) {
+        // Where a browser would show it: not inside a comment or a raw-text element, which the
+        // parser never renders as markup.
+        const std::string before = lower(text.substr(0, text.find("class=\"geogate-notice\"")));
+        const auto opened = [&](const std::string& open, const std::string& close) {
+            const auto o = before.rfind(open);
+            return o != std::string::npos &&
+                   (before.rfind(close) == std::string::npos || before.rfind(close) < o);
+        };
+        for (const auto& [open, close] :
+             std::vector<std::pair<std::string, std::string>>{{"<!--", "-->"},
+                                                              {"<script", "</script"},
+                                                              {"<style", "</style"},
+                                                              {"<textarea", "</textarea"},
+                                                              {"<title", "</title"}})
+            if (opened(open, close))
+                v.violation = "the notice is inside " + open + "...: never rendered";
+        // (the notice's own <style> comes after its wrapper's class attribute)
+    }
     if (notices != 1)
         v.violation = "status " + std::to_string(res.status) + " document (" +
                       (typed_document ? type : "untyped, sniffed as HTML") + ", " +

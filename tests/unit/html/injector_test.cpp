@@ -136,7 +136,6 @@ TEST_CASE("body_start without a body tag: the notice opens the implicit body") {
         "<head><link rel=x></head><!-- c --> @@<abcdefghijklmnop>",
         "<head><title>t</title></head>@@",
         "@@",
-        "<!-- unterminated <body>@@",
         "<frameset><frame src=a></frameset>@@",
     };
     for (const char* p : pages)
@@ -171,6 +170,54 @@ TEST_CASE("body_end without a real </body>: appended at the end of the document"
     for (int i = 0; i < 4; ++i)
         check_all_splits(pages[i], position::body_end, true);
     check_all_splits("<body><![CDATA[x]]>@@</body >", position::body_end, false);
+}
+
+TEST_CASE("a document that ends inside a comment, script, raw text, tag or template: what ends "
+          "it goes before the appended notice, so the browser renders it") {
+    struct row {
+        const char* page;
+        const char* closer;
+    };
+    const row rows[] = {
+        {"<body>x<!-- cache: hit", "-->"},
+        {"<body>x<!--", "-->"},
+        {"<body>x<!-- a --", "-->"},
+        {"<body>x<!-- a --!", "-->"},
+        {"<body>x<!", "-->"},
+        {"<body>x<?php", ">"},
+        {"<body>x<script>var a = 1;", "\n--></script>"},
+        {"<body>x<script><!-- a", "\n--></script>"},
+        {"<body>x<script><!--<script>a", "\n--></script>"},
+        {"<body>x<script>a</scr", "\n--></script>"},
+        {"<body>x<style>a{", "</style>"},
+        {"<body>x<textarea>a", "</textarea>"},
+        {"<body>x<TITLE>a", "</title>"},
+        {"<body>x<a href=\"/x", "\">"},
+        {"<body>x<a href='/x", "'>"},
+        {"<body>x<a href=/x", ">"},
+        {"<body>x<div class=a ", ">"},
+        {"<body>x</di", ">"},
+        {"<body>x</", ">"},
+        {"<body>x<svg><![CDATA[a", "]]>"},
+        {"<body>x<template><template>a", "</template></template>"},
+        {"<body>x<template><!-- a", "--></template>"},
+        {"<body>x<", ""},
+        {"<body>x", ""},
+    };
+    for (const auto& r : rows) {
+        CAPTURE(r.page);
+        const std::string page = r.page;
+        const std::string expected = page + r.closer + std::string(frag);
+        for (std::size_t k = 0; k <= page.size(); ++k) {
+            CAPTURE(k);
+            const auto got = run(page, {k}, position::body_end);
+            CHECK(got.text == expected);
+            CHECK(got.fallback);
+        }
+    }
+    // body_start on a page that never opens a body: the same.
+    CHECK(run("<!-- unterminated <body>", {}, position::body_start).text ==
+          "<!-- unterminated <body>-->" + std::string(frag));
 }
 
 TEST_CASE("body_end holds at most max_held bytes after a </body> candidate") {

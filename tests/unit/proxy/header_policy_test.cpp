@@ -307,6 +307,39 @@ TEST_CASE("client head: hop-by-hop and Connection-named fields go, Via appended"
     CHECK(one(down, "Content-Length") == "10");
 }
 
+TEST_CASE("client head: an origin's Connection cannot strip the fields a browser renders by",
+          "[proxy][headers]") {
+    // Connection naming Content-Type would leave the browser to sniff a body geogate decided
+    // on as text/plain; Content-Disposition would turn a download into a page.
+    client_response_plan plan;
+    plan.framing = body_framing::content_length;
+    plan.content_length = 10;
+    auto down = downstream("HTTP/1.1 200 OK\r\n"
+                           "Connection: content-type, Content-Disposition, content-encoding, "
+                           "x-content-type-options, content-security-policy, cache-control, "
+                           "etag, vary, x-internal\r\n"
+                           "Content-Type: text/plain\r\n"
+                           "Content-Disposition: attachment\r\n"
+                           "Content-Encoding: gzip\r\n"
+                           "X-Content-Type-Options: nosniff\r\n"
+                           "Content-Security-Policy: default-src 'self'\r\n"
+                           "Cache-Control: no-store\r\n"
+                           "ETag: \"a\"\r\n"
+                           "Vary: Accept-Encoding\r\n"
+                           "X-Internal: secret\r\n"
+                           "\r\n",
+                           plan);
+    CHECK(one(down, "Content-Type") == "text/plain");
+    CHECK(one(down, "Content-Disposition") == "attachment");
+    CHECK(one(down, "Content-Encoding") == "gzip");
+    CHECK(one(down, "X-Content-Type-Options") == "nosniff");
+    CHECK(one(down, "Content-Security-Policy") == "default-src 'self'");
+    CHECK(one(down, "Cache-Control") == "no-store");
+    CHECK(one(down, "ETag") == "\"a\"");
+    CHECK(one(down, "Vary") == "Accept-Encoding");
+    CHECK_FALSE(has(down, "X-Internal")); // a real connection option still goes
+}
+
 TEST_CASE("client head: framing is the plan's, not the origin's", "[proxy][headers]") {
     const char* raw = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\n";
     client_response_plan plan;
@@ -388,6 +421,12 @@ TEST_CASE("hop_by_hop_set", "[proxy][headers]") {
     }
     CHECK_FALSE(hop.contains("host"));
     CHECK_FALSE(hop.contains("content-length"));
+    // End-to-end fields named in Connection are not obeyed.
+    auto res = parse_request("GET / HTTP/1.1\r\nConnection: Content-Type, host, x-c\r\n\r\n");
+    hop_by_hop_set named(res);
+    CHECK(named.contains("x-c"));
+    CHECK_FALSE(named.contains("content-type"));
+    CHECK_FALSE(named.contains("host"));
     CHECK(to_lower("X-AbC-1") == "x-abc-1");
     CHECK(geogate::iequals("Content-Length", "content-LENGTH"));
     CHECK_FALSE(geogate::iequals("Content-Length", "content-lengths"));

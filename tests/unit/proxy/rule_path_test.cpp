@@ -95,6 +95,13 @@ TEST_CASE("rule paths: readings of an ambiguous path") {
     CHECK(geogate::rule_path_readings("/news/x").size() == 1);
     CHECK(geogate::rule_path_readings("/api/..%2fnews").size() == 2);
     CHECK(geogate::rule_path_readings("/api/%2e%2e%2fnews").size() == 3);
+    // Java servlet containers drop each segment's ";parameters" before resolving dots.
+    CHECK(normalize_path_for_rules("/api/..;/news/x", path_reading::strip_params) == "/news/x");
+    CHECK(normalize_path_for_rules("/api/..;a=b/news", path_reading::strip_params) == "/news");
+    CHECK(normalize_path_for_rules("/a;jsessionid=1/b;x", path_reading::strip_params) == "/a/b");
+    CHECK(normalize_path_for_rules("/api/..;/news/x", path_reading::decode_dots) ==
+          "/api/..;/news/x");
+    CHECK(geogate::rule_path_readings("/api/..;/news").size() == 2);
 }
 
 TEST_CASE("rule paths: an encoded slash, backslash or dot never wins an exemption") {
@@ -135,6 +142,10 @@ mirrors = ["https://mirror.example.net"]
         {"/news/%2e%2e/api/", false}, // under /news/ for a router that matches the raw path
         {"/news/..%2fapi/", false},   // under /news/ for an origin that keeps %2F as data
         {"/news/..%252fapi/", false},
+        {"/api/..;/news/x.html", false}, // "/news/x.html" to Tomcat or Jetty
+        {"/api/..;jsessionid=1/news/x.html", false},
+        {"/api;p=1/v1/items", false}, // not under /api/ for an origin that keeps the ';'
+        {"/api/v1/items;jsessionid=1", true},
     };
     for (const auto& r : rows) {
         CAPTURE(r.path);
