@@ -114,8 +114,9 @@ bool needs_sniffing(std::string_view effective) noexcept {
     if (effective.empty())
         return true;
     auto essence = mime_essence(effective);
+    // application/x-unknown-content-type: not in the WHATWG list, but Firefox sniffs it too.
     return essence.empty() || essence == "unknown/unknown" || essence == "application/unknown" ||
-           essence == "*/*";
+           essence == "application/x-unknown-content-type" || essence == "*/*";
 }
 
 std::string_view sniff_unknown_type(std::string_view bytes) noexcept {

@@ -7,9 +7,10 @@
 // were sent: the LAST value that parses as a MIME type and is not */* (so "text/plain" then
 // "text/html" is HTML to a browser). "" when none parses: the browser sniffs.
 //
-// needs_sniffing: no usable type ("" / unparseable / */*) or unknown/unknown or
-// application/unknown: a browser identifies such a body from its first bytes, and may render
-// it as HTML. text/plain is never sniffed as HTML (at most text vs binary), so it is not here.
+// needs_sniffing: no usable type ("" / unparseable / */*) or unknown/unknown,
+// application/unknown or (Firefox) application/x-unknown-content-type: a browser identifies
+// such a body from its first bytes, and may render it as HTML. text/plain is never sniffed as
+// HTML (at most text vs binary), so it is not here.
 //
 // sniff_unknown_type: the rules with sniff-scriptable set, over the resource header (the first
 // sniff_bytes bytes): HTML and XML patterns after leading whitespace, PDF, PostScript, the

@@ -40,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 400:
     case 405:
     case 414:
+    case 431: // more than limits.max_header_fields fields
     case 505:
         if (v.reason.empty())
             fail("refusal without a reason", head);

@@ -221,7 +221,8 @@ guarantee_verdict check_notice_guarantee(const http_response& res, bool head) {
     }
     const bool nosniff = lower(trim(res.header("X-Content-Type-Options"))) == "nosniff";
     const bool unknown_type =
-        !any_type || type == "unknown/unknown" || type == "application/unknown";
+        !any_type || type == "unknown/unknown" || type == "application/unknown" ||
+        type == "application/x-unknown-content-type"; // Firefox sniffs this one too
     const bool typed_document = type == "text/html" || type == "application/xhtml+xml";
 
     std::string body = res.body;

@@ -26,8 +26,8 @@ TEST_CASE("mime: the browser's Content-Type is the last valid value") {
 }
 
 TEST_CASE("mime: untyped and unknown types are sniffed, text/plain and real types are not") {
-    for (auto t : {""sv, "html"sv, "*/*"sv, "unknown/unknown"sv, "Application/Unknown"sv, "text/"sv,
-                   "/html"sv})
+    for (auto t : {""sv, "html"sv, "*/*"sv, "unknown/unknown"sv, "Application/Unknown"sv,
+                   "application/x-unknown-content-type"sv, "text/"sv, "/html"sv})
         CHECK(needs_sniffing(t));
     for (auto t : {"text/plain"sv, "text/html"sv, "application/octet-stream"sv, "image/png"sv,
                    "text/plain; charset=ISO-8859-1"sv})
