@@ -19,22 +19,7 @@ using namespace geogate::it;
 
 namespace {
 
-// RU gets the notice at body-start; on host end.test it goes before </body>.
-const char* const rules = R"(
-[[rule]]
-name = "ru-end"
-regions = ["RU"]
-hosts = ["end.test"]
-action = "notice"
-notice = "legal"
-position = "body-end"
-
-[[rule]]
-name = "ru-notice"
-regions = ["RU"]
-action = "notice"
-notice = "legal"
-)";
+const char* const rules = ru_notice_rules;
 
 const std::string& index_page() {
     return fixture_content("index.html");

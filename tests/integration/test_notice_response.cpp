@@ -12,21 +12,7 @@ using namespace geogate::it;
 
 namespace {
 
-const char* const rules = R"(
-[[rule]]
-name = "ru-end"
-regions = ["RU"]
-hosts = ["end.test"]
-action = "notice"
-notice = "legal"
-position = "body-end"
-
-[[rule]]
-name = "ru-notice"
-regions = ["RU"]
-action = "notice"
-notice = "legal"
-)";
+const char* const rules = ru_notice_rules;
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 

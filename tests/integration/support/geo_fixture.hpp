@@ -29,6 +29,24 @@ inline constexpr const char* us = "198.51.100.180";
 inline constexpr const char* ua_kyiv = "198.51.100.200";
 } // namespace reader
 
+/// The rules of the notice tests: RU gets the "legal" notice at body start; on host end.test
+/// it goes before </body>.
+inline constexpr const char* ru_notice_rules = R"(
+[[rule]]
+name = "ru-end"
+regions = ["RU"]
+hosts = ["end.test"]
+action = "notice"
+notice = "legal"
+position = "body-end"
+
+[[rule]]
+name = "ru-notice"
+regions = ["RU"]
+action = "notice"
+notice = "legal"
+)";
+
 /// Full path of a generated test database ("geogate-city-flat.mmdb", ...).
 std::filesystem::path test_db(const std::string& name);
 
