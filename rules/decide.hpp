@@ -20,7 +20,7 @@ struct request_view {
     std::string_view path;        // origin-form path without the query, as received
     std::string_view user_agent;  // may be empty
     std::uint64_t client_key = 0; // stable hash of the client address: picks a mirror
-    /// Other readings of an ambiguous path (proxy/request_target.hpp rule_path_readings: an
+    /// Other readings of an ambiguous path (proxy/http/request_target.hpp rule_path_readings: an
     /// encoded slash, backslash or dot, or a ';', which origins resolve differently); "" = none.
     /// The decision is the strictest of the decisions for `path` and each of these (block, then
     /// redirect, then notice, then pass; the first reading on a tie), so a spelling that one

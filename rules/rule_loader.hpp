@@ -19,8 +19,8 @@
 // - Actions: pass takes no action fields; notice needs `notice` (and `position`, default
 //   body-start); redirect needs `mirrors` (and `status`, default 302, one of 301 302 303 307
 //   308); block needs `notice` (the 451 page), `status` may only be 451, `blocked_by` optional.
-#include "rules/diagnostic.hpp"
 #include "rules/rule_set.hpp"
+#include "rules/toml/diagnostic.hpp"
 #include "rules/toml/document.hpp"
 
 #include <functional>

@@ -1,6 +1,6 @@
 #pragma once
 // Compiled, immutable, validated rules. Built by rule_loader, read by decide().
-#include "rules/diagnostic.hpp"
+#include "rules/toml/diagnostic.hpp"
 
 #include <array>
 #include <cstdint>

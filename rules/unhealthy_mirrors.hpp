@@ -1,7 +1,7 @@
 #pragma once
-// The mirrors geogate's own health checks ([mirror_health], proxy/mirror_health.hpp) currently
-// find failing. Plain immutable data: the prober builds a new set when a mirror changes state
-// and swaps it in; decide() receives it as an input and skips these mirrors exactly like
+// The mirrors geogate's own health checks ([mirror_health], proxy/runtime/mirror_health.hpp)
+// currently find failing. Plain immutable data: the prober builds a new set when a mirror changes
+// state and swaps it in; decide() receives it as an input and skips these mirrors exactly like
 // mirrors marked `down` in the rules. decide() stays pure: it never asks anyone whether a
 // mirror is up.
 #include "rules/rule_set.hpp"

@@ -9,7 +9,7 @@
 // to_character_references(fragment), which is pure ASCII and correct in every
 // ASCII-compatible charset (and when the charset is unknown). When ascii_compatible() is false
 // (a UTF-16 BOM or label) geogate cannot insert the notice: the response fails closed
-// (proxy/notice_response.hpp).
+// (proxy/notice/notice_response.hpp).
 #include <string>
 #include <string_view>
 

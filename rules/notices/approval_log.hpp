@@ -17,7 +17,7 @@
 // approved, written by approve() before it appends the line. The review sheet diffs a changed
 // text against the copy of its latest approval. Commit them with the lock file; a missing copy
 // only means the sheet cannot show a diff (it says so). The catalog skips dot-directories.
-#include "rules/diagnostic.hpp"
+#include "rules/toml/diagnostic.hpp"
 
 #include <cstddef>
 #include <filesystem>

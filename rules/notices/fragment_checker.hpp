@@ -13,7 +13,7 @@
 // Rejected, with a message saying why: script, style, img, iframe, link, object, embed, form
 // and every other element; style= and on*= attributes; src/srcset/...; javascript: and other
 // non-https links; comments, doctype, CDATA, processing instructions; control characters.
-#include "rules/diagnostic.hpp"
+#include "rules/toml/diagnostic.hpp"
 
 #include <cstddef>
 #include <string_view>

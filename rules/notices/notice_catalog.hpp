@@ -20,9 +20,9 @@
 //      catalog and rules. The lead calls it right after loading both.
 // Load fails (nullptr) only on malformed content: bad notice.toml, a missing or invalid text,
 // a malformed approvals.lock.
-#include "rules/diagnostic.hpp"
 #include "rules/notices/approval_log.hpp"
 #include "rules/notices/notice.hpp"
+#include "rules/toml/diagnostic.hpp"
 
 #include <filesystem>
 #include <memory>

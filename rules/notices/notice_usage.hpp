@@ -1,9 +1,9 @@
 #pragma once
 // Where notices are used by rules: the approval gate for `check`, `serve` and reload, and the
 // "where it is shown" part of the review sheet.
-#include "rules/diagnostic.hpp"
 #include "rules/notices/notice_catalog.hpp"
 #include "rules/rule_set.hpp"
+#include "rules/toml/diagnostic.hpp"
 
 #include <string_view>
 #include <vector>

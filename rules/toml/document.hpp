@@ -4,7 +4,7 @@
 // resource-limited child (rules/toml/isolated_parser.cpp, the only file that includes toml++)
 // and ships this tree back over a pipe. A crash, hang or memory blow-up of the child becomes
 // an ordinary error for that file. Config, rules and notice.toml are all read from this tree.
-#include "rules/diagnostic.hpp"
+#include "rules/toml/diagnostic.hpp"
 
 #include <cstdint>
 #include <optional>

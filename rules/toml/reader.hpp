@@ -5,7 +5,7 @@
 // every key nobody asked for as an error ("unknown key 'x' in [rule]; expected one of ...") —
 // a typo in a legal rule must not be silently ignored. Getters return nullopt both when the
 // key is absent and when it is invalid; use has() to tell them apart.
-#include "rules/diagnostic.hpp"
+#include "rules/toml/diagnostic.hpp"
 #include "rules/toml/document.hpp"
 
 #include <chrono>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks the shipped configs, rules and docs against the code, without building anything:
 
-- the keys of proxy/config.hpp (tables named after the config members, keys after the struct
+- the keys of proxy/config/config.hpp (tables named after the config members, keys after the struct
   members) are read from the header; every config under deploy/ uses only those keys, and
   docs/operations.md documents every one of them (the "configuration reference checked
   against the code");
@@ -56,11 +56,11 @@ def struct_members(text, name):
 
 
 def config_schema(src):
-    text = (src / "proxy/config.hpp").read_text() + (src / "geoip/geo_provider.hpp").read_text()
+    text = (src / "proxy/config/config.hpp").read_text() + (src / "geoip/geo_provider.hpp").read_text()
     schema = {}
     for table, struct in TABLES.items():
         members = struct_members(text, struct)
-        if not check(members is not None, f"struct {struct} not found in proxy/config.hpp"):
+        if not check(members is not None, f"struct {struct} not found in proxy/config/config.hpp"):
             continue
         schema[table] = [m for m in members if m not in DERIVED.get(table, set())]
         for key, parts in COMBINED.get(table, {}).items():
@@ -71,7 +71,7 @@ def config_schema(src):
     schema["tls.certificates"] = tls_cert
     schema["rules"] = ["files"]
     top = struct_members(text, "config") or []
-    check("threads" in top, "config.threads not found in proxy/config.hpp")
+    check("threads" in top, "config.threads not found in proxy/config/config.hpp")
     return schema
 
 

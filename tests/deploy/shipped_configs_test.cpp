@@ -1,7 +1,7 @@
 // Every config file shipped under deploy/ loads with the real loader (unknown keys, types,
 // durations, sizes), and the values that the deployment files around it rely on are the ones
 // they expect: ports in the probes and the unit, the drain inside the stop timeouts.
-#include "proxy/config.hpp"
+#include "proxy/config/config.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -3,7 +3,7 @@
 // space, backslash, '#', non-ASCII), and a valid path/query is kept byte-for-byte.
 // Input: byte 0 = flags (bit 0: has_query, bits 1-2: mirror), byte 1 = share of the rest that
 // is the path; the remainder is the path followed by the query.
-#include "proxy/redirect.hpp"
+#include "proxy/http/redirect.hpp"
 #include "tests/fuzz/invariant.hpp"
 
 #include <cstdint>

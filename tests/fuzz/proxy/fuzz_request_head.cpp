@@ -3,9 +3,9 @@
 // method, target and version, same body framing. A head that the check passes but Beast reads
 // differently is where request smuggling starts.
 // Input: the bytes of a head; cut after the first CRLFCRLF (one is appended when missing).
-#include "proxy/net.hpp"
-#include "proxy/request_head_check.hpp"
-#include "proxy/request_target.hpp"
+#include "proxy/http/net.hpp"
+#include "proxy/http/request_head_check.hpp"
+#include "proxy/http/request_target.hpp"
 #include "tests/fuzz/invariant.hpp"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // split_request_target / normalize_host / parse_listen_address on arbitrary bytes: never crash,
 // and the parts are views of the target in the order they appear.
-#include "proxy/listen_address.hpp"
-#include "proxy/request_target.hpp"
+#include "proxy/config/listen_address.hpp"
+#include "proxy/http/request_target.hpp"
 #include "tests/fuzz/invariant.hpp"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // The real geogate binary under test: writes a geogate.toml (and any rule/notice files) into a
 // temp dir, runs `geogate serve --config geogate.toml`, and reads the bound ports from the
-// JSON "listening" events on stderr (proxy/config.hpp).
+// JSON "listening" events on stderr (proxy/config/config.hpp).
 #include "tests/integration/support/child_process.hpp"
 #include "tests/integration/support/temp_dir.hpp"
 

@@ -1,5 +1,5 @@
 // Cache-Control parsing (RFC 9111 5.2) and the policy for region-dependent responses.
-#include "proxy/cache_control.hpp"
+#include "proxy/http/cache_control.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // What crosses geogate, header by header: the head sent to the origin and the head sent back to
 // the reader. Both are parsed again here (by Beast, as the peer would) before any assertion.
-#include "proxy/header_policy.hpp"
+#include "proxy/http/header_policy.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,6 +1,6 @@
 // The pure parts of the mirror health checks: hysteresis, what counts as a healthy status, which
 // mirrors are probed, and the store requests read.
-#include "proxy/mirror_health.hpp"
+#include "proxy/runtime/mirror_health.hpp"
 #include "rules/rule_loader.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // build_redirect_location against an attacker: whatever path and query the request carries,
 // the Location's authority is the mirror's, the header never carries CR, LF, NUL, spaces,
 // backslashes, raw non-ASCII or a fragment, and a valid path/query is kept byte-for-byte.
-#include "proxy/redirect.hpp"
+#include "proxy/http/redirect.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

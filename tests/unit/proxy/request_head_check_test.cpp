@@ -1,8 +1,8 @@
 // check_request_head as a table: raw request heads and the status geogate answers them with
 // (0 = the head is forwarded). RFC 9112 sections 2-7 and RFC 9110 7.6.1; every refusal here is
 // a request that Beast's lenient parser would otherwise let through to the origin.
-#include "proxy/net.hpp"
-#include "proxy/request_head_check.hpp"
+#include "proxy/http/net.hpp"
+#include "proxy/http/request_head_check.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

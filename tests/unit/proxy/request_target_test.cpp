@@ -1,7 +1,7 @@
 // Parse tables for the request-target split (what rules match and what goes upstream), the Host
 // normalisation rules match against, and listener addresses from the config.
-#include "proxy/listen_address.hpp"
-#include "proxy/request_target.hpp"
+#include "proxy/config/listen_address.hpp"
+#include "proxy/http/request_target.hpp"
 
 #include <catch2/catch.hpp>
 #include <optional>

@@ -1,5 +1,5 @@
 // The path rules match against: no spelling of a path may slip past a rule for /news.
-#include "proxy/request_target.hpp"
+#include "proxy/http/request_target.hpp"
 #include "rules/decide.hpp"
 #include "rules/rule_loader.hpp"
 

@@ -1,12 +1,12 @@
 // The small pure pieces: notice ETag variants and their translation back for the origin,
 // geogate's own error pages, the client key that keeps a reader on one mirror, and the open
 // connection count per client address, the origin key of pooled connections.
-#include "proxy/client_connections.hpp"
-#include "proxy/client_key.hpp"
-#include "proxy/error_page.hpp"
-#include "proxy/net.hpp"
-#include "proxy/notice_response.hpp"
-#include "proxy/upstream_pool.hpp"
+#include "proxy/exchange/client_key.hpp"
+#include "proxy/http/error_page.hpp"
+#include "proxy/http/net.hpp"
+#include "proxy/notice/notice_response.hpp"
+#include "proxy/runtime/client_connections.hpp"
+#include "proxy/runtime/upstream_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>

@@ -1,7 +1,7 @@
 #pragma once
 // Shared by the load_config() tests: a config file in its own scratch directory, and the
 // diagnostics as one string for CHECKs and failure messages.
-#include "proxy/config.hpp"
+#include "proxy/config/config.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -1,5 +1,5 @@
 // load_config(): defaults, derived fields, relative paths, and file:line:column errors.
-#include "proxy/config.hpp"
+#include "proxy/config/config.hpp"
 #include "tests/unit/rules/config_test_support.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,0 +1,158 @@
+#pragma once
+// The main configuration (geogate.toml), validated whole. Every field has a documented default
+// (docs/configuration.md); unknown keys are errors. Durations are TOML strings "250ms", "2s",
+// "1m"; sizes are integers (bytes) or strings "64KiB", "8MiB".
+//
+// TOML names: a table per struct below, named after the member ([listen], [tls], [origin],
+// [client_ip], [geoip], [notices], [limits], [cache], [log], [reload], [mirror_health]); keys are
+// exactly the member names. Exceptions: [rules] files = [...] fills rule_files;
+// [[tls.certificates]] entries; [mirror_health] expect_status = [min, max] fills
+// expect_status_min/max; `threads` is a top-level key; fields marked "derived" are not keys.
+//
+// On start, `geogate serve` writes one JSON event line per bound listener to the event log
+// (stderr by default), e.g. {"time":"...","level":"info","event":"listening","listener":"http",
+// "address":"127.0.0.1:41234"}: tests bind port 0 and read the real port from it.
+#include "geoip/client_address.hpp"
+#include "geoip/geo_provider.hpp"
+#include "rules/toml/diagnostic.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace geogate {
+
+struct listen_config {
+    std::vector<std::string> http;  // "127.0.0.1:8080", "[::]:8080"
+    std::vector<std::string> https; // needs [tls]
+    std::string admin;              // "127.0.0.1:9090"; empty = no admin listener
+};
+
+struct tls_certificate {
+    std::string certificate; // PEM chain
+    std::string private_key; // PEM key
+};
+
+struct tls_config {
+    std::vector<tls_certificate> certificates; // first is the default; others chosen by SNI
+    std::chrono::seconds hsts_max_age{0};      // 0 = no Strict-Transport-Security
+};
+
+struct origin_config {
+    std::string url = "http://127.0.0.1:8000"; // http:// or https://
+    // derived from url by the loader (not keys):
+    bool tls = false;
+    std::string host;          // host name or address to connect to
+    std::string port;          // "80" / "443" / explicit
+    std::string base_path;     // path prefix of url without trailing slash ("" for "/")
+    std::string host_header;   // what to send as Host when not preserving: host[:port]
+    bool preserve_host = true; // forward the client's Host (true) or send host_header
+    // Forward request fields with '_' in the name (dropped by default, as nginx does: a
+    // CGI-style origin reads X_Forwarded_For as X-Forwarded-For).
+    bool forward_underscore_headers = false;
+    std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds response_timeout{30000}; // until the response header arrives
+    std::chrono::milliseconds idle_timeout{60000};     // idle pooled upstream connection
+    std::size_t max_idle_connections = 256;
+};
+
+struct client_ip_config {
+    std::vector<std::string> trusted_proxies; // CIDR text, as configured
+    std::string header = "X-Forwarded-For";
+    geoip::client_address_policy policy; // derived: compiled from the two above
+    std::string region_header;           // e.g. "X-Geo-Region"; empty = not sent upstream
+};
+
+struct limits_config {
+    std::size_t max_request_line = 8 * 1024;  // 414 above
+    std::size_t max_header_bytes = 32 * 1024; // 431 above
+    std::size_t max_header_fields = 100;      // 431 above (Envoy's default)
+    // 413 above (request bodies). A news site's readers send forms and comments, never
+    // uploads: 1 MiB, nginx's client_max_body_size default.
+    std::uint64_t max_body_bytes = 1ull << 20;
+    std::size_t max_connections = 10000;
+    // Open connections per peer address (IPv4 address, or IPv6 address); more are closed at
+    // accept. 0 = no limit. Peers in client_ip.trusted_proxies are exempt (a CDN's or load
+    // balancer's few addresses carry everyone's connections).
+    std::size_t max_connections_per_client = 256;
+    std::chrono::milliseconds header_timeout{10000};    // whole request header (slowloris)
+    std::chrono::milliseconds keepalive_timeout{60000}; // idle between requests
+    std::chrono::milliseconds body_timeout{60000};      // no body progress for this long
+    std::chrono::milliseconds drain_timeout{10000};     // SIGTERM: in-flight requests get this long
+};
+
+/// What a notice reader gets instead of a document geogate cannot rewrite (a coding it cannot
+/// decode, UTF-16, an untyped XML document, a corrupt body): "error" = a 502 page naming no
+/// internals; "notice" = the rule's notice as a page (as a block rule's 451).
+enum class unrewritable_answer { error, notice };
+
+struct notices_config {
+    std::string dir = "notices";
+    bool require_approval = true;
+    unrewritable_answer on_unrewritable = unrewritable_answer::error;
+};
+
+struct cache_config {
+    /// false: responses that differ by region get Cache-Control private (safe default).
+    /// true: the cache in front keys on geogate's X-Geogate-Variant header (documented for CDNs).
+    bool shared_cache_keys_on_variant = false;
+};
+
+struct log_config {
+    std::string access = "-";           // path, "-" = stdout, "" = off
+    std::string client_ip = "truncate"; // truncate | full | none
+    bool log_query = false;
+    std::string error = "-"; // event log: path or "-" = stderr
+};
+
+struct reload_config {
+    bool watch_files = false;
+    std::chrono::milliseconds watch_interval{2000};
+};
+
+/// [mirror_health]: geogate probes each mirror of the rules itself
+/// (proxy/runtime/mirror_health.hpp) and skips the failing ones like mirrors marked down. Off by
+/// default.
+struct mirror_health_config {
+    bool enabled = false;
+    std::chrono::milliseconds interval{10000}; // one probe per mirror per interval, at most
+    std::chrono::milliseconds timeout{3000};   // whole probe: resolve, connect, TLS, response head
+    std::string path = "/";                    // GET this path (and query) on every mirror
+    unsigned unhealthy_after = 3;              // consecutive failures before a mirror is skipped
+    unsigned healthy_after = 2;                // consecutive successes before it is used again
+    unsigned expect_status_min = 200;          // expect_status = [200, 399]: a healthy answer
+    unsigned expect_status_max = 399;
+    std::string ca_file; // extra PEM CA certificates, trusted besides the system store; absolute
+};
+
+struct config {
+    std::filesystem::path file;     // the config file itself
+    std::filesystem::path base_dir; // relative paths in the config are relative to this
+    listen_config listen;
+    std::optional<tls_config> tls;
+    origin_config origin;
+    client_ip_config client_ip;
+    geoip::geo_config geoip;             // paths made absolute
+    std::vector<std::string> rule_files; // globs, made absolute
+    notices_config notices;              // dir made absolute
+    limits_config limits;
+    cache_config cache;
+    log_config log;
+    reload_config reload;
+    mirror_health_config mirror_health;
+    unsigned threads = 0; // 0 = hardware concurrency
+};
+
+/// Loads and validates the config file (parsed in isolation, see rules/toml/document.hpp).
+/// On errors returns nullopt and appends every problem with file:line:column to `out`.
+std::optional<config> load_config(const std::filesystem::path& file, diagnostics& out);
+
+/// "2s" "250ms" "1m" "1h"; nullopt on anything else.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) noexcept;
+/// 1234, "64KiB", "8MiB", "1GiB"; nullopt on anything else.
+std::optional<std::uint64_t> parse_size(std::string_view text) noexcept;
+
+} // namespace geogate
