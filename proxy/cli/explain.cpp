@@ -1,12 +1,11 @@
 #include "proxy/cli/explain.hpp"
 
+#include "common/http_text.hpp"
 #include "geoip/client_address.hpp"
-#include "proxy/exchange/client_key.hpp"
-#include "proxy/http/header_policy.hpp"
+#include "proxy/exchange/classify.hpp"
+#include "proxy/http/net.hpp"
 #include "proxy/http/redirect.hpp"
-#include "proxy/http/request_target.hpp"
-#include "rules/decide.hpp"
-#include "rules/notices/notice_catalog.hpp"
+#include "rules/notices/notice_text.hpp"
 #include "rules/rule_loader.hpp"
 
 namespace geogate {
@@ -36,8 +35,8 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     }
     const rules::unhealthy_mirrors health(std::move(unhealthy));
     out.unhealthy_mirrors = health.bases();
-    auto target = split_request_target(req.url);
-    std::string host_header, user_agent, accept_language;
+    // The same facts serve reads from a request head, then the same classify.
+    std::string_view host_header, user_agent, accept_language, accept_encoding;
     std::vector<std::string_view> values;
     for (const auto& [n, v] : req.headers) {
         if (iequals(n, "host"))
@@ -46,47 +45,40 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
             user_agent = v;
         else if (iequals(n, "accept-language"))
             accept_language = v;
+        else if (iequals(n, "accept-encoding"))
+            accept_encoding = v;
         if (iequals(n, cfg.client_ip.header))
             values.push_back(v);
     }
+    request_facts facts;
+    facts.peer = peer;
+    facts.method = req.method;
+    facts.target = req.url;
+    facts.host_header = host_header;
+    facts.client_ip_values = values;
+    facts.user_agent = user_agent;
+    facts.accept_language = accept_language;
+    facts.accept_encoding = accept_encoding;
+    const auto cls = classify(facts, snap, &health, &out.trace);
+
     out.peer_address = geoip::unmap(peer).to_string();
-    auto client = geoip::resolve_client_address(peer, values, cfg.client_ip.policy);
-    out.client_address = client ? client->to_string() : "";
-    bool trusted = cfg.client_ip.policy.is_trusted(geoip::unmap(peer));
-    out.address_source =
-        !client ? "none"
-        : (trusted && !values.empty() && geoip::unmap(*client) != geoip::unmap(peer))
-            ? cfg.client_ip.header
-            : "peer";
-    if (client)
-        out.where = snap.geo->lookup(*client);
+    out.client_address = cls.client ? cls.client->to_string() : "";
+    out.address_source = cls.source == address_source::none     ? "none"
+                         : cls.source == address_source::header ? cfg.client_ip.header
+                                                                : "peer";
+    out.where = cls.where;
     out.method = req.method;
     out.url = req.url;
-    out.host = normalize_host(!target.authority.empty() ? target.authority
-                                                        : std::string_view(host_header));
-    // Every reading of the path, as the session decides (the stricter decision wins).
-    auto readings = rule_path_readings(target.path);
-    out.path = readings.front();
-
-    rules::request_view view;
-    view.method = out.method;
-    view.host = out.host;
-    view.path = out.path;
-    for (std::size_t k = 1; k < readings.size() && k <= view.other_paths.size(); ++k)
-        view.other_paths[k - 1] = readings[k];
-    view.user_agent = user_agent;
-    view.client_key = client_key_of(client); // the mirror shown is the one this reader gets
-    out.result = rules::decide(view, out.where, *snap.rules, &health, &out.trace);
+    out.host = cls.host;
+    out.path = cls.path_readings.front();
+    out.result = cls.decision;
+    const auto& target = cls.target;
     if (out.result.act == rules::action::redirect && out.result.target)
         out.redirect_target = build_redirect_location(out.result.target->base, target.path,
                                                       target.query, target.has_query);
-    if ((out.result.act == rules::action::notice || out.result.act == rules::action::block) &&
-        out.result.matched && snap.notices) {
-        if (const auto* n = snap.notices->find(out.result.matched->notice))
-            if (const auto* t = n->choose(accept_language)) {
-                out.notice_language = t->language;
-                out.notice_version = t->version;
-            }
+    if (cls.notice.text) {
+        out.notice_language = cls.notice.text->language;
+        out.notice_version = cls.notice.text->version;
     }
     return true;
 }

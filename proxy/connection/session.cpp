@@ -2,7 +2,7 @@
 
 #include "geoip/client_address.hpp"
 #include "proxy/connection/tcp_progress.hpp"
-#include "proxy/exchange/client_key.hpp"
+#include "proxy/exchange/classify.hpp"
 #include "proxy/exchange/local_answer.hpp"
 #include "proxy/exchange/preview.hpp"
 #include "proxy/http/error_page.hpp"
@@ -410,22 +410,7 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     buffer_.consume(used);
     auto& req = parser.get();
 
-    auto target = split_request_target(req.target());
-    rec.method = req.method_string();
-    rec.path = target.path;
-    if (target.has_query)
-        rec.query = target.query;
-    std::string host = normalize_host(
-        !target.authority.empty() ? target.authority : std::string_view(req[http::field::host]));
-    rec.host = host;
-
-    bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
-    if (parser.content_length() && *parser.content_length() > cfg.limits.max_body_bytes) {
-        co_await answer_local(error_response(413, true), rec, 413);
-        co_return false;
-    }
-
-    // Who and where the reader is.
+    // Who and where the reader is, and what they get (proxy/exchange/classify.hpp).
     std::array<std::string_view, 16> values{};
     std::size_t nvalues = 0;
     for (auto it = req.find(cfg.client_ip.header); it != req.end() && nvalues < values.size();
@@ -434,44 +419,40 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
             break;
         values[nvalues++] = it->value();
     }
-    rec.client = geoip::resolve_client_address(
-        peer_.address(), std::span<const std::string_view>(values.data(), nvalues),
-        cfg.client_ip.policy);
-    if (rec.client)
-        rec.where = snap->geo->lookup(*rec.client);
-    if (auto pv = req.find("X-Geogate-Preview"); pv != req.end()) {
+    request_facts facts;
+    facts.peer = peer_.address();
+    facts.method = req.method_string();
+    facts.target = req.target();
+    facts.host_header = req[http::field::host];
+    facts.client_ip_values = std::span<const std::string_view>(values.data(), nvalues);
+    facts.user_agent = req[http::field::user_agent];
+    facts.accept_language = req[http::field::accept_language];
+    facts.accept_encoding = req[http::field::accept_encoding];
+    if (auto pv = req.find("X-Geogate-Preview"); pv != req.end())
         // Only geogate's own admin listener knows the token; anyone else's header is ignored
         // (and never forwarded: header_policy drops it).
-        if (auto loc = preview_location(pv->value(), worker_.shared.preview_token, peer_.address()))
-            rec.where = *loc;
-    }
-
-    rules::request_view view;
-    view.method = req.method_string();
-    view.host = host;
-    // Rules see the path as the origin will resolve it: "/x/../news" and "//news" are under
-    // "/news", so no spelling of a path slips past a rule. A path with an encoded slash,
-    // backslash or dot, or a ';' (Java's path parameters), has several readings (origins
-    // differ); the rules decide on each and the
-    // stricter decision wins, so "/api/..%2fnews/x" never wins an exemption for "/api/".
-    std::string rule_path;
-    std::vector<std::string> readings;
-    if (target.path.find_first_of("%\\;") == std::string_view::npos) {
-        rule_path = normalize_path_for_rules(target.path); // the usual path: one reading
-    } else {
-        readings = rule_path_readings(target.path);
-        rule_path = std::move(readings.front());
-        for (std::size_t k = 1; k < readings.size() && k <= view.other_paths.size(); ++k)
-            view.other_paths[k - 1] = readings[k];
-    }
-    view.path = rule_path;
-    view.user_agent = req[http::field::user_agent];
-    view.client_key = client_key_of(rec.client);
+        facts.preview_region =
+            preview_location(pv->value(), worker_.shared.preview_token, peer_.address());
     const auto unhealthy = worker_.shared.mirror_health.current(); // null: none failing
-    auto d = rules::decide(view, rec.where, *snap->rules, unhealthy.get());
+    const auto cls = classify(facts, *snap, unhealthy.get());
+    const auto& target = cls.target;
+    const auto& d = cls.decision;
+    rec.method = req.method_string();
+    rec.path = target.path;
+    if (target.has_query)
+        rec.query = target.query;
+    rec.host = cls.host;
+    rec.client = cls.client;
+    rec.where = cls.where;
     rec.decision = d.act;
     if (d.matched)
         rec.rule = d.matched->name;
+
+    bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+    if (parser.content_length() && *parser.content_length() > cfg.limits.max_body_bytes) {
+        co_await answer_local(error_response(413, true), rec, 413);
+        co_return false;
+    }
 
     bool close_after = !req.keep_alive() || has_body;
     switch (d.act) {
@@ -482,7 +463,7 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
         co_return !close_after;
     }
     case rules::action::block: {
-        auto response = block_response(*snap, *d.matched, req, rec, close_after);
+        auto response = block_response(*d.matched, cls.notice, req, rec, close_after);
         co_await answer_local(std::move(response), rec, 451);
         co_return !close_after;
     }
@@ -490,12 +471,12 @@ awaitable<bool> session::handle_request(std::size_t head_size) {
     case rules::action::notice:
         break;
     }
-    rec.region_dependent =
-        d.act != rules::action::pass || rules::may_depend_on_region(view, *snap->rules);
-    co_return co_await forward(*snap, d.matched, parser, target, rec);
+    rec.region_dependent = cls.region_dependent;
+    co_return co_await forward(*snap, d.matched, cls.notice, parser, target, rec);
 }
 
 awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
+                                 const notice_plan& notice_text,
                                  http::request_parser<http::buffer_body>& parser,
                                  const request_target& target, request_record& rec) {
     const config& cfg = *snap.cfg;
@@ -527,7 +508,7 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     plan.chunked_body = parser.chunked();
     plan.keep_underscore_names = cfg.origin.forward_underscore_headers;
     if (notice && rule)
-        prepare_notice_request(snap, *rule, req, plan);
+        prepare_notice_request(notice_text, req, plan);
     std::string up_head = build_upstream_request_head(req, plan);
 
     // Expect: 100-continue is answered here: the origin never sees Expect, and the client
@@ -661,7 +642,7 @@ awaitable<bool> session::forward(const snapshot& snap, const rules::rule* rule,
     }
 
     bool reusable = false;
-    bool keep = co_await relay_response(snap, rule, req, *res, *up, rec, reusable);
+    bool keep = co_await relay_response(snap, rule, notice_text, req, *res, *up, rec, reusable);
     if (reusable)
         worker_.pool.release(std::move(up), cfg.origin);
     else
@@ -793,6 +774,7 @@ awaitable<bool> session::write_client(std::span<const net::const_buffer> all, re
 }
 
 awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule* rule,
+                                        const notice_plan& notice,
                                         const http::request<http::buffer_body>& req,
                                         http::response_parser<http::buffer_body>& res,
                                         upstream_connection& up, request_record& rec,
@@ -809,9 +791,9 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
     std::unique_ptr<body_transform> transform;
     bool rewritten = false; // a notice rewrite (for HEAD: what GET would be)
     if (rec.decision == rules::action::notice && rule) {
-        auto np = plan_notice_response(snap, *rule, req, head, plan, rec);
+        auto np = plan_notice_response(notice, *rule, req, head, plan, rec);
         if (np.outcome == notice_outcome::unrewritable) {
-            co_await answer_unrewritable(snap, *rule, req, rec);
+            co_await answer_unrewritable(snap, *rule, notice, req, rec);
             co_return false; // the origin's body is unread: neither connection goes on
         }
         rewritten = np.outcome == notice_outcome::rewrite;
@@ -854,7 +836,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
         if (transform && !transform->finish(tail)) {
             rec.unrewritable = transform->failure().empty() ? std::string_view("decode_error")
                                                             : transform->failure();
-            co_await answer_unrewritable(snap, *rule, req, rec);
+            co_await answer_unrewritable(snap, *rule, notice, req, rec);
             co_return false;
         }
         head_out = build_client_response_head(head, plan);
@@ -968,7 +950,7 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
                 rec.unrewritable = transform->failure().empty() ? std::string_view("decode_error")
                                                                 : transform->failure();
                 if (!head_sent) {
-                    co_await answer_unrewritable(snap, *rule, req, rec);
+                    co_await answer_unrewritable(snap, *rule, notice, req, rec);
                 } else {
                     note_unrewritable(rec, req[http::field::host]);
                     rec.aborted = true;
@@ -1017,12 +999,13 @@ awaitable<bool> session::relay_response(const snapshot& snap, const rules::rule*
 }
 
 awaitable<void> session::answer_unrewritable(const snapshot& snap, const rules::rule& r,
+                                             const notice_plan& notice,
                                              const http::request_header<>& req,
                                              request_record& rec) {
     note_unrewritable(rec, req[http::field::host]);
     std::string page;
     if (snap.cfg->notices.on_unrewritable == unrewritable_answer::notice) {
-        page = block_response(snap, r, req, rec, true);
+        page = block_response(r, notice, req, rec, true);
         rec.status = 451;
     } else {
         page = error_response(502, true, req.method() == http::verb::head);

@@ -24,6 +24,7 @@
 namespace geogate {
 
 class body_transform;
+struct notice_plan;
 struct request_target;
 
 /// Bytes for relaying a body: a vector that does not zero what it allocates (every byte is
@@ -64,7 +65,7 @@ private:
     void note_refused_head(unsigned status, std::string_view why);
     awaitable<bool> handle_request(std::size_t head_size);
     awaitable<bool> forward(const snapshot& snap, const rules::rule* rule,
-                            http::request_parser<http::buffer_body>& req,
+                            const notice_plan& notice, http::request_parser<http::buffer_body>& req,
                             const request_target& target, request_record& rec);
     awaitable<std::optional<std::size_t>>
     read_body_piece(http::request_parser<http::buffer_body>& req, request_record& rec);
@@ -74,12 +75,14 @@ private:
                                        std::string_view prefetched, upstream_connection& up,
                                        request_record& rec);
     awaitable<bool> relay_response(const snapshot& snap, const rules::rule* rule,
+                                   const notice_plan& notice,
                                    const http::request<http::buffer_body>& req,
                                    http::response_parser<http::buffer_body>& res,
                                    upstream_connection& up, request_record& rec, bool& reusable);
     /// The notices.on_unrewritable answer (error page or notice page), logged; nothing of the
     /// origin's response went out.
     awaitable<void> answer_unrewritable(const snapshot& snap, const rules::rule& r,
+                                        const notice_plan& notice,
                                         const http::request_header<>& req, request_record& rec);
     /// A transformed body cut short after part of it went out: what the transform still owes
     /// the reader (the notice) in one last chunk, and no terminating chunk.

@@ -2,7 +2,7 @@
 
 #include "proxy/http/error_page.hpp"
 #include "proxy/http/redirect.hpp"
-#include "rules/notices/notice_catalog.hpp"
+#include "rules/notices/notice_text.hpp"
 
 namespace geogate {
 namespace {
@@ -39,12 +39,9 @@ std::string redirect_response(const rules::rule& r, const rules::mirror& m,
     return out;
 }
 
-std::string block_response(const snapshot& snap, const rules::rule& r,
+std::string block_response(const rules::rule& r, const notice_plan& notice,
                            const http::request_header<>& req, request_record& rec, bool close) {
-    const notices::notice_text* text = nullptr;
-    if (snap.notices)
-        if (const auto* n = snap.notices->find(r.notice))
-            text = n->choose(req[http::field::accept_language]);
+    const notices::notice_text* text = notice.text;
     std::string out;
     status_line(out, 451);
     out += "Content-Type: text/html; charset=utf-8\r\n";

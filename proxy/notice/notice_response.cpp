@@ -291,14 +291,6 @@ void log_unrewritable(std::string_view reason, std::string_view host) {
 
 } // namespace
 
-const notices::notice_text* notice_text_for(const snapshot& snap, const rules::rule& r,
-                                            const http::request_header<>& req) noexcept {
-    if (!snap.notices)
-        return nullptr;
-    const auto* n = snap.notices->find(r.notice);
-    return n ? n->choose(req[http::field::accept_language]) : nullptr;
-}
-
 std::string variant_etag(std::string_view etag, std::string_view version) {
     bool weak = etag.substr(0, 2) == "W/";
     auto tag = weak ? etag.substr(2) : etag;
@@ -350,14 +342,14 @@ std::string origin_if_none_match(std::string_view value, std::string_view versio
     return out;
 }
 
-void prepare_notice_request(const snapshot& snap, const rules::rule& r,
-                            const http::request_header<>& req, upstream_request_plan& plan) {
+void prepare_notice_request(const notice_plan& notice, const http::request_header<>& req,
+                            upstream_request_plan& plan) {
     plan.whole_representation = true;
-    const auto* text = notice_text_for(snap, r, req);
+    const auto* text = notice.text;
     if (auto inm = req.find(http::field::if_none_match); inm != req.end())
         plan.if_none_match =
             text ? origin_if_none_match(inm->value(), text->version) : std::string();
-    auto coding = html::choose_response_encoding(req[http::field::accept_encoding]);
+    const auto coding = notice.coding;
     plan.accept_encoding = coding == html::coding::identity ? std::string("identity")
                                                             : std::string(html::to_string(coding));
 }
@@ -395,12 +387,12 @@ namespace {
 
 // The header edits of a rewritten HTML response, the same for GET and HEAD (RFC 9110 9.3.2:
 // HEAD answers with the fields GET would); the transform for a body (nullptr for HEAD).
-std::unique_ptr<body_transform> plan_rewrite(const notices::notice_text& text, const rules::rule& r,
+std::unique_ptr<body_transform> plan_rewrite(const notices::notice_text& text, html::coding out,
+                                             const rules::rule& r,
                                              const http::request_header<>& req,
                                              const http::response_header<>& res,
                                              std::string content_type, html::coding in,
                                              client_response_plan& plan, request_record& rec) {
-    auto out = html::choose_response_encoding(req[http::field::accept_encoding]);
 
     // CSP: our <style> must be allowed, by the page's nonce or by our hash; never weakened.
     std::vector<std::string_view> enforce, report_only;
@@ -454,12 +446,13 @@ std::unique_ptr<body_transform> plan_rewrite(const notices::notice_text& text, c
 
 } // namespace
 
-notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
-                                 const http::request_header<>& req,
-                                 const http::response_header<>& res, client_response_plan& plan,
-                                 request_record& rec) {
-    notice_plan result;
-    const auto* text = notice_text_for(snap, r, req);
+notice_rewrite plan_notice_response(const notice_plan& notice, const rules::rule& r,
+                                    const http::request_header<>& req,
+                                    const http::response_header<>& res, client_response_plan& plan,
+                                    request_record& rec) {
+    notice_rewrite result;
+    const auto* text = notice.text;
+    const auto out = notice.coding;
     if (!text) {
         // Not reachable with a loaded snapshot (every notice rule names a notice with a text),
         // but a notice decision never fails open.
@@ -544,14 +537,14 @@ notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
     }
     if (sniff) {
         result.outcome = notice_outcome::sniff;
-        result.transform =
-            std::make_unique<sniff_transform>(in, plan, [text, &r, &req, &res, in, &plan, &rec]() {
-                return plan_rewrite(*text, r, req, res, "text/html", in, plan, rec);
+        result.transform = std::make_unique<sniff_transform>(
+            in, plan, [text, out, &r, &req, &res, in, &plan, &rec]() {
+                return plan_rewrite(*text, out, r, req, res, "text/html", in, plan, rec);
             });
         return result;
     }
     result.outcome = notice_outcome::rewrite;
-    result.transform = plan_rewrite(*text, r, req, res, content_type, in, plan, rec);
+    result.transform = plan_rewrite(*text, out, r, req, res, content_type, in, plan, rec);
     return result;
 }
 

@@ -28,6 +28,7 @@
 #include "proxy/http/header_policy.hpp"
 #include "proxy/http/net.hpp"
 #include "proxy/notice/body_transform.hpp"
+#include "proxy/notice/notice_plan.hpp"
 #include "proxy/runtime/snapshot.hpp"
 #include "proxy/telemetry/request_record.hpp"
 
@@ -38,16 +39,10 @@
 
 namespace geogate {
 
-namespace notices {
-struct notice_text;
-}
-
-/// The text a notice decision serves this reader (Accept-Language), or nullptr.
-const notices::notice_text* notice_text_for(const snapshot& snap, const rules::rule& r,
-                                            const http::request_header<>& req) noexcept;
-
-void prepare_notice_request(const snapshot& snap, const rules::rule& r,
-                            const http::request_header<>& req, upstream_request_plan& plan);
+/// The origin request of a notice reader: whole representation, If-None-Match translated for
+/// the plan's notice version, Accept-Encoding narrowed to the plan's coding.
+void prepare_notice_request(const notice_plan& notice, const http::request_header<>& req,
+                            upstream_request_plan& plan);
 
 enum class notice_outcome : std::uint8_t {
     untouched,    // the body passes as the origin sent it (not a document, or no notice)
@@ -56,7 +51,7 @@ enum class notice_outcome : std::uint8_t {
     unrewritable, // a document geogate cannot rewrite (rec.unrewritable says why)
 };
 
-struct notice_plan {
+struct notice_rewrite {
     notice_outcome outcome = notice_outcome::untouched;
     /// For rewrite (not HEAD) and sniff. Nothing of the body may go out before it lets the
     /// first bytes through: it can still edit `plan` or fail (a UTF-16 page) until then.
@@ -65,10 +60,11 @@ struct notice_plan {
 
 /// Decides what this response becomes for a notice reader; edits `plan` (which the sniffing
 /// transform keeps a reference to, as to `req`, `res`, `r` and `rec`).
-notice_plan plan_notice_response(const snapshot& snap, const rules::rule& r,
-                                 const http::request_header<>& req,
-                                 const http::response_header<>& res, client_response_plan& plan,
-                                 request_record& rec);
+/// `notice` is the request's plan (classify), carried here unchanged.
+notice_rewrite plan_notice_response(const notice_plan& notice, const rules::rule& r,
+                                    const http::request_header<>& req,
+                                    const http::response_header<>& res, client_response_plan& plan,
+                                    request_record& rec);
 
 /// The event line for a response that failed closed (at most one a second; the rest are
 /// counted in the next line's "suppressed"). No-op when rec.unrewritable is empty.
