@@ -4,6 +4,7 @@
 #
 #   deploy/install-deps.sh                 # build + test (what CI and the README need)
 #   deploy/install-deps.sh build           # compile geogate only
+#   deploy/install-deps.sh build run       # build and run the demo (deploy/demo.sh): no test tools
 #   deploy/install-deps.sh build test bench browser
 #   deploy/install-deps.sh --list test     # print the packages of the groups, install nothing
 #

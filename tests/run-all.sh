@@ -13,7 +13,28 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 start=$(date +%s)
-stamp() { echo "== $(($(date +%s) - start))s: $*"; }
+# Each stamp starts a stage and ends the one before; the table of stage durations is printed at
+# the end, also when a stage fails, so CI logs show what each stage costs.
+stage_names=() stage_secs=() stage="" stage_start=$start
+end_stage() {
+    local now
+    now=$(date +%s)
+    [ -n "$stage" ] && stage_names+=("$stage$1") stage_secs+=($((now - stage_start)))
+    stage="" stage_start=$now
+}
+stamp() {
+    end_stage ""
+    stage=$* stage_start=$(date +%s)
+    echo "== $((stage_start - start))s: $*"
+}
+print_durations() {
+    local i
+    end_stage " (failed)"
+    echo "== stage durations (seconds)"
+    for i in "${!stage_names[@]}"; do printf '%6d  %s\n' "${stage_secs[$i]}" "${stage_names[$i]}"; done
+    printf '%6d  %s\n' $(($(date +%s) - start)) total
+}
+trap print_durations EXIT
 
 if [ ! -d "$ROOT/../shared/testdata" ]; then
     echo "run-all.sh: ../shared (test data, bench) must sit beside the checkout" >&2
@@ -61,4 +82,5 @@ fi
 
 stamp "fuzz targets"
 bash tests/fuzz/run.sh "${GEOGATE_FUZZ_SECONDS:-20}"
-stamp "all tests passed"
+end_stage ""
+echo "== all tests passed"

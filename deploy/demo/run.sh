@@ -14,13 +14,20 @@
 #   curl -H 'X-Forwarded-For: 77.88.8.8' http://127.0.0.1:8080/
 # is a reader at 77.88.8.8 (Moscow in DB-IP) as far as geogate is concerned.
 #
-# Environment: GEOGATE_BUILD_DIR (build), GEOGATE_RUN_DIR (deploy/run), DEMO_ORIGIN, DEMO_HTTP,
-# DEMO_ADMIN (addresses above), GEOGATE_DB_DIR (RUN/geoip; a directory of *.mmdb files),
-# GEOGATE_REFRESH_DB=1 (fetch the database again even if one is there).
+# Environment: GEOGATE_BUILD_DIR (build-demo, deploy/demo.sh's, if it holds geogate, else
+# build), GEOGATE_RUN_DIR (deploy/run), DEMO_ORIGIN, DEMO_HTTP, DEMO_ADMIN (addresses above),
+# GEOGATE_DB_DIR (RUN/geoip; a directory of *.mmdb files), GEOGATE_REFRESH_DB=1 (fetch the
+# database again even if one is there).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${GEOGATE_BUILD_DIR:-$ROOT/build}
+if [ -n "${GEOGATE_BUILD_DIR:-}" ]; then
+    BUILD=$GEOGATE_BUILD_DIR
+elif [ -x "$ROOT/build-demo/proxy/geogate" ]; then
+    BUILD=$ROOT/build-demo
+else
+    BUILD=$ROOT/build
+fi
 RUN=${GEOGATE_RUN_DIR:-$ROOT/deploy/run}
 DB_DIR=${GEOGATE_DB_DIR:-$RUN/geoip}
 ORIGIN_ADDR=${DEMO_ORIGIN:-127.0.0.1:8000}
@@ -75,7 +82,7 @@ shopt -s nullglob
 dbs=("$DB_DIR"/*.mmdb)
 if [ ${#dbs[@]} -eq 0 ] || [ "${GEOGATE_REFRESH_DB:-0}" = 1 ]; then
     echo "== fetching the default GeoIP database (DB-IP Lite, CC BY 4.0) into $DB_DIR"
-    if ! "$ROOT/deploy/geoip/fetch-dbip.sh" "$DB_DIR"; then
+    if ! "$ROOT/deploy/geoip/fetch-dbip.sh" "$DB_DIR" >/dev/null; then # stdout: the files' paths
         echo "run.sh: could not fetch the database: every reader will be region 'unknown'" >&2
     fi
     dbs=("$DB_DIR"/*.mmdb)

@@ -16,8 +16,9 @@ namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-/// Every awaited operation returns its error as a value (architecture rule 4: no exception
-/// leaves a session): `auto [ec, n] = co_await op(..., use_nothrow);`
+/// Every awaited operation returns its error as a value, because errors on the data plane are
+/// values and no exception may leave a session or cross an Asio handler (the design's
+/// architecture.md, "Conventions" 4): `auto [ec, n] = co_await op(..., use_nothrow);`
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 template <class T> using awaitable = net::awaitable<T>;
