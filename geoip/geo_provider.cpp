@@ -47,15 +47,15 @@ void copy_region(const location& from, location& to) {
 geo_provider::geo_provider() : id_(next_provider_id.fetch_add(1, std::memory_order_relaxed)) {}
 geo_provider::~geo_provider() = default;
 
-std::shared_ptr<const geo_provider> geo_provider::open(const geo_config& cfg, std::string& error) {
+result<std::shared_ptr<const geo_provider>> geo_provider::open(const geo_config& cfg) {
     std::shared_ptr<geo_provider> p(new geo_provider());
     p->city_.reserve(cfg.databases.size());
     for (const auto& path : cfg.databases) {
-        auto db = mmdb_database::open(path, error);
+        auto db = mmdb_database::open(path);
         if (!db)
-            return nullptr;
-        p->info_.push_back(db->info());
-        p->city_.push_back(city_db{std::shared_ptr<const mmdb_database>(std::move(db))});
+            return fail(db.error());
+        p->info_.push_back((*db)->info());
+        p->city_.push_back(city_db{std::shared_ptr<const mmdb_database>(std::move(*db))});
     }
     for (const auto& c : p->city_)
         if (c.db->info().ip_version == 4)
@@ -66,13 +66,13 @@ std::shared_ptr<const geo_provider> geo_provider::open(const geo_config& cfg, st
             p->v6_order_.push_back(&c);
         }
     if (!cfg.anonymous_ip_database.empty()) {
-        auto db = mmdb_database::open(cfg.anonymous_ip_database, error);
+        auto db = mmdb_database::open(cfg.anonymous_ip_database);
         if (!db)
-            return nullptr;
-        p->info_.push_back(db->info());
-        p->anonymous_ = std::move(db);
+            return fail(db.error());
+        p->info_.push_back((*db)->info());
+        p->anonymous_ = std::move(*db);
     }
-    return p;
+    return std::shared_ptr<const geo_provider>(std::move(p));
 }
 
 bool geo_provider::read_region(const city_db& c, std::uint32_t offset,

@@ -7,6 +7,7 @@
 // Live updates: each file's identity (device, inode, size, mtime) is recorded at open.
 // changed_on_disk() stats the paths again; the proxy's reloader polls it, opens a new
 // provider when it says true, and keeps the old provider if the new one fails to open.
+#include "common/result.hpp"
 #include "geoip/database_info.hpp"
 #include "geoip/location.hpp"
 
@@ -30,10 +31,10 @@ struct geo_config {
 
 class geo_provider {
 public:
-    /// Opens and verifies every database. On failure returns nullptr and sets `error` to a
-    /// clear message naming the file ("GeoIP database /x/y.mmdb: corrupt: ..."). A provider
-    /// with no databases at all is valid: every lookup then says unknown.
-    static std::shared_ptr<const geo_provider> open(const geo_config& cfg, std::string& error);
+    /// Opens and verifies every database. On failure says why, naming the file ("GeoIP
+    /// database /x/y.mmdb: corrupt: ..."). A provider with no databases at all is valid: every
+    /// lookup then says unknown.
+    static result<std::shared_ptr<const geo_provider>> open(const geo_config& cfg);
 
     /// The region of one client address (IPv4-mapped IPv6 looked up as IPv4). An IPv4
     /// address is looked up in the IPv4-only databases first, then in the IPv6 ones; an IPv6

@@ -23,19 +23,17 @@ struct mmdb_database::impl {
 mmdb_database::mmdb_database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 mmdb_database::~mmdb_database() = default;
 
-std::unique_ptr<mmdb_database> mmdb_database::open(const std::string& path,
-                                                   std::string& error) noexcept {
+result<std::unique_ptr<mmdb_database>> mmdb_database::open(const std::string& path) noexcept {
     try {
-        auto fail = [&](const std::string& what) {
-            error = "GeoIP database " + path + ": " + what;
-            return nullptr;
+        auto refuse = [&](const std::string& what) {
+            return geogate::fail("GeoIP database " + path + ": " + what);
         };
         // The file may be replaced while we open it: the identity must be the same before and
         // after, or the recorded identity would not describe the mapping we use.
         for (int attempt = 0; attempt < 3; ++attempt) {
             file_identity before{}, after{};
             if (!file_identity::of(path, before))
-                return fail(std::string("cannot stat: ") + std::strerror(errno));
+                return refuse(std::string("cannot stat: ") + std::strerror(errno));
             auto p = std::make_unique<impl>();
             const int rc = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &p->mmdb);
             if (rc != MMDB_SUCCESS) {
@@ -43,29 +41,29 @@ std::unique_ptr<mmdb_database> mmdb_database::open(const std::string& path,
                 std::string what = MMDB_strerror(rc);
                 if (rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR)
                     what += std::string(" (") + std::strerror(errno) + ")";
-                return fail(what);
+                return refuse(what);
             }
             if (!file_identity::of(path, after) || !(before == after))
                 continue;
 
             const auto& md = p->mmdb.metadata;
             if (md.binary_format_major_version != 2)
-                return fail("unsupported binary format version " +
-                            std::to_string(md.binary_format_major_version));
+                return refuse("unsupported binary format version " +
+                              std::to_string(md.binary_format_major_version));
             if (md.ip_version != 4 && md.ip_version != 6)
-                return fail("invalid metadata: ip_version " + std::to_string(md.ip_version));
+                return refuse("invalid metadata: ip_version " + std::to_string(md.ip_version));
             if (md.build_epoch > max_build_epoch)
-                return fail("invalid metadata: implausible build_epoch " +
-                            std::to_string(md.build_epoch));
+                return refuse("invalid metadata: implausible build_epoch " +
+                              std::to_string(md.build_epoch));
             const auto* file = p->mmdb.file_content;
             const auto* meta = p->mmdb.metadata_section;
             if (file == nullptr || meta == nullptr || meta < file + marker_size)
-                return fail("invalid metadata section");
+                return refuse("invalid metadata section");
             mmdb_layout layout{
                 std::span<const std::uint8_t>(file, static_cast<std::size_t>(p->mmdb.file_size)),
                 md.node_count, md.record_size, static_cast<std::size_t>(meta - file) - marker_size};
-            if (auto problem = verify_mmdb(layout); !problem.empty())
-                return fail("corrupt: " + problem);
+            if (auto sound = verify_mmdb(layout); !sound)
+                return refuse("corrupt: " + sound.error());
 
             auto db = std::unique_ptr<mmdb_database>(new mmdb_database(std::move(p)));
             db->info_.path = path;
@@ -77,10 +75,9 @@ std::unique_ptr<mmdb_database> mmdb_database::open(const std::string& path,
             db->data_ = layout.file.subspan(data_start, layout.metadata_marker_offset - data_start);
             return db;
         }
-        return fail("the file kept changing while being opened");
+        return refuse("the file kept changing while being opened");
     } catch (...) {
-        error = "GeoIP database " + path + ": out of memory";
-        return nullptr;
+        return geogate::fail("GeoIP database " + path + ": out of memory");
     }
 }
 

@@ -3,6 +3,7 @@
 // RAII over MMDB_s; this pair is the only place that includes maxminddb.h. Immutable after
 // open, so lookups from many threads are safe. Records are read with mmdb_record.hpp from
 // data_section(), as views into the mapping: copy them out before the database can go away.
+#include "common/result.hpp"
 #include "geoip/database_info.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -24,9 +25,8 @@ public:
     enum class status { found, not_found, error };
 
     /// Opens, checks metadata (ip_version, record size, build_epoch) and verifies the whole
-    /// file. nullptr and `error` = "GeoIP database /x.mmdb: <what is wrong>" on failure.
-    static std::unique_ptr<mmdb_database> open(const std::string& path,
-                                               std::string& error) noexcept;
+    /// file. On failure says "GeoIP database /x.mmdb: <what is wrong>".
+    static result<std::unique_ptr<mmdb_database>> open(const std::string& path) noexcept;
 
     ~mmdb_database();
     mmdb_database(const mmdb_database&) = delete;

@@ -245,23 +245,23 @@ std::uint32_t read_record(const std::uint8_t* node, unsigned record_size, bool r
 
 } // namespace
 
-std::string verify_mmdb(const mmdb_layout& layout) noexcept {
+result<void> verify_mmdb(const mmdb_layout& layout) noexcept {
     try {
         const auto rs = layout.record_size;
         if (rs != 24 && rs != 28 && rs != 32)
-            return "record size " + std::to_string(rs) + " is not 24, 28 or 32";
+            return fail("record size " + std::to_string(rs) + " is not 24, 28 or 32");
         if (layout.node_count == 0)
-            return "the search tree has no nodes";
+            return fail("the search tree has no nodes");
         const std::size_t node_bytes = rs / 4; // two records
         const std::uint64_t tree_size = std::uint64_t{layout.node_count} * node_bytes;
         const std::size_t end = layout.metadata_marker_offset;
         if (end > layout.file.size() || tree_size + separator_size > end)
-            return "node count " + std::to_string(layout.node_count) +
-                   " does not fit in the file size " + std::to_string(layout.file.size());
+            return fail("node count " + std::to_string(layout.node_count) +
+                        " does not fit in the file size " + std::to_string(layout.file.size()));
         const auto* sep = layout.file.data() + tree_size;
         for (std::size_t i = 0; i < separator_size; ++i)
             if (sep[i] != 0)
-                return "the 16-byte separator after the search tree is not zero";
+                return fail("the 16-byte separator after the search tree is not zero");
         const std::size_t data_start = static_cast<std::size_t>(tree_size) + separator_size;
         verifier v(layout.file.subspan(data_start, end - data_start));
         const std::uint64_t nodes = layout.node_count;
@@ -271,7 +271,8 @@ std::string verify_mmdb(const mmdb_layout& layout) noexcept {
             for (bool right : {false, true}) {
                 const std::uint64_t r = read_record(node, rs, right);
                 if (r == 0) // the root is nobody's child: a loop back to it is corrupt
-                    return "search tree node " + std::to_string(n) + " points back to the root";
+                    return fail("search tree node " + std::to_string(n) +
+                                " points back to the root");
                 if (r <= nodes)
                     continue; // another node, or "no data"
                 auto where = [&] {
@@ -279,17 +280,17 @@ std::string verify_mmdb(const mmdb_layout& layout) noexcept {
                            (right ? "right" : "left") + " record " + std::to_string(r) + ")";
                 };
                 if (r < nodes + separator_size)
-                    return where() + " points into the data section separator";
+                    return fail(where() + " points into the data section separator");
                 const std::uint64_t off = r - nodes - separator_size;
                 if (off >= data_size)
-                    return where() + " points past the data section";
+                    return fail(where() + " points past the data section");
                 if (!v.record(static_cast<std::size_t>(off)))
-                    return where() + ": " + v.error;
+                    return fail(where() + ": " + v.error);
             }
         }
         return {};
     } catch (...) {
-        return "out of memory while verifying";
+        return fail("out of memory while verifying");
     }
 }
 

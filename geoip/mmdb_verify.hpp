@@ -14,6 +14,8 @@
 // and no pointer cycles. Each pointer target is decoded once (memoised), so the cost is linear in
 // the file size: about 1 s per 100 MB (2.4 s for the 134 MB DB-IP Lite City IPv4+IPv6 pair on
 // a loaded 2-core machine), paid once per start or reload, off the request path.
+#include "common/result.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,8 +29,8 @@ struct mmdb_layout {
     std::size_t metadata_marker_offset = 0; // where "\xAB\xCD\xEFMaxMind.com" starts
 };
 
-/// Empty when the file is sound; otherwise what is wrong ("search tree node 12 points into
-/// the data section separator").
-std::string verify_mmdb(const mmdb_layout& layout) noexcept;
+/// Ok when the file is sound; otherwise what is wrong ("search tree node 12 points into the
+/// data section separator").
+result<void> verify_mmdb(const mmdb_layout& layout) noexcept;
 
 } // namespace geogate::geoip

@@ -166,11 +166,7 @@ public:
                 for (const auto& element : rule_arrays[i]->children)
                     read_rule(docs[i].first, element);
         check_shadowing();
-        bool failed = false;
-        for (std::size_t i = first; i < out_.size(); ++i)
-            if (out_[i].severity == diagnostic::level::error)
-                failed = true;
-        if (failed)
+        if (has_errors(out_, first))
             return std::nullopt;
         set_.build_index();
         return std::move(set_);
@@ -349,10 +345,9 @@ private:
                                node::kind_name(e.type));
                 continue;
             }
-            std::string why;
-            auto m = parse_mirror_url(url, why);
+            auto m = parse_mirror_url(url);
             if (!m) {
-                r.error(*at, why);
+                r.error(*at, m.error());
                 continue;
             }
             m->down = down;
@@ -647,27 +642,21 @@ diagnostic file_problem(std::string file, std::string message, bool error = true
 
 } // namespace
 
-std::optional<mirror> parse_mirror_url(std::string_view url, std::string& why) {
+result<mirror> parse_mirror_url(std::string_view url) {
     const std::string_view scheme = "https://";
     for (unsigned char c : url)
-        if (c <= 0x20 || c >= 0x7f) {
-            why = "mirror URL " + quoted(url) +
-                  " contains a space, control or non-ASCII character (write IDNs as xn--)";
-            return std::nullopt;
-        }
-    if (url.size() < scheme.size() || upper(url.substr(0, scheme.size())) != "HTTPS://") {
-        why = "expected an absolute https:// mirror URL, found " + quoted(url);
-        return std::nullopt;
-    }
+        if (c <= 0x20 || c >= 0x7f)
+            return fail("mirror URL " + quoted(url) +
+                        " contains a space, control or non-ASCII character (write IDNs as xn--)");
+    if (url.size() < scheme.size() || upper(url.substr(0, scheme.size())) != "HTTPS://")
+        return fail("expected an absolute https:// mirror URL, found " + quoted(url));
     std::string_view rest = url.substr(scheme.size());
     if (rest.ends_with("/"))
         rest.remove_suffix(1);
-    if (rest.find_first_of("/?#\\@") != std::string_view::npos) {
-        why = "expected a mirror URL with a host only (https://host[:port]; no user, path, "
-              "query or fragment: the request's path is appended), found " +
-              quoted(url);
-        return std::nullopt;
-    }
+    if (rest.find_first_of("/?#\\@") != std::string_view::npos)
+        return fail("expected a mirror URL with a host only (https://host[:port]; no user, path, "
+                    "query or fragment: the request's path is appended), found " +
+                    quoted(url));
     std::string_view host = rest, port;
     if (auto colon = rest.find(':'); colon != std::string_view::npos) {
         host = rest.substr(0, colon);
@@ -675,23 +664,29 @@ std::optional<mirror> parse_mirror_url(std::string_view url, std::string& why) {
         bool ok = !port.empty() && port.size() <= 5 &&
                   std::all_of(port.begin(), port.end(), is_digit) && port[0] != '0' &&
                   std::stoul(std::string(port)) <= 65535;
-        if (!ok) {
-            why = "expected a port from 1 to 65535 in mirror URL " + quoted(url);
-            return std::nullopt;
-        }
+        if (!ok)
+            return fail("expected a port from 1 to 65535 in mirror URL " + quoted(url));
     }
     std::string h(host);
     for (auto& c : h)
         c = to_lower(c);
-    if (!host_shape(h)) {
-        why = "expected a host name (letters, digits, '-', '.') in mirror URL " + quoted(url);
-        return std::nullopt;
-    }
+    if (!host_shape(h))
+        return fail("expected a host name (letters, digits, '-', '.') in mirror URL " +
+                    quoted(url));
     mirror m;
     m.base = "https://" + h + (port.empty() ? "" : ":" + std::string(port));
     m.host = h;
     m.hash = stable_hash(m.base);
     return m;
+}
+
+std::optional<mirror> parse_mirror_url(std::string_view url, std::string& why) {
+    auto m = parse_mirror_url(url);
+    if (!m) {
+        why = m.error();
+        return std::nullopt;
+    }
+    return std::move(*m);
 }
 
 std::vector<std::string> expand_rule_globs(const std::vector<std::string>& globs,
@@ -768,9 +763,8 @@ std::optional<rule_set> load_rules(const std::vector<std::string>& globs,
         docs.emplace_back(f, std::move(*parsed.root));
     }
     auto set = compile_rules(docs, notice_exists, out);
-    for (std::size_t i = first; i < out.size(); ++i)
-        if (out[i].severity == diagnostic::level::error)
-            return std::nullopt;
+    if (has_errors(out, first))
+        return std::nullopt;
     return set;
 }
 

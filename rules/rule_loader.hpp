@@ -19,6 +19,7 @@
 // - Actions: pass takes no action fields; notice needs `notice` (and `position`, default
 //   body-start); redirect needs `mirrors` (and `status`, default 302, one of 301 302 303 307
 //   308); block needs `notice` (the 451 page), `status` may only be 451, `blocked_by` optional.
+#include "common/result.hpp"
 #include "rules/rule_set.hpp"
 #include "rules/toml/diagnostic.hpp"
 #include "rules/toml/document.hpp"
@@ -58,7 +59,10 @@ compile_rules(const std::vector<std::pair<std::string, toml::node>>& documents,
 
 /// Checks a mirror URL: absolute https://host[:port], optional trailing "/", nothing else (no
 /// userinfo, path, query, fragment, whitespace, control or non-ASCII characters). On success
-/// fills base ("https://host[:port]", host lower-cased) and host; else returns why not.
+/// fills base ("https://host[:port]", host lower-cased) and host; else says why not.
+result<mirror> parse_mirror_url(std::string_view url);
+/// The same with the older out-parameter shape, for proxy/cli/explain.cpp until it moves to
+/// the one above.
 std::optional<mirror> parse_mirror_url(std::string_view url, std::string& why);
 
 } // namespace geogate::rules

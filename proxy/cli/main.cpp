@@ -1,4 +1,5 @@
 // geogate: wires the commands to the modules. Nothing else lives here.
+#include "common/result.hpp"
 #include "geoip/geo_provider.hpp"
 #include "geoip/lookup_report.hpp"
 #include "proxy/cli/cli_notices.hpp"
@@ -67,8 +68,9 @@ struct args {
     }
 };
 
-bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& switch_names,
-                args& out, std::string& error) {
+result<args> parse_args(int argc, char** argv, int first,
+                        const std::vector<std::string>& switch_names) {
+    args out;
     for (int i = first; i < argc; ++i) {
         std::string a = argv[i];
         if (a.rfind("--", 0) == 0) {
@@ -80,16 +82,14 @@ bool parse_args(int argc, char** argv, int first, const std::vector<std::string>
                 out.switches.push_back(a.substr(2));
                 continue;
             }
-            if (i + 1 >= argc) {
-                error = a + " needs a value";
-                return false;
-            }
+            if (i + 1 >= argc)
+                return fail(a + " needs a value");
             out.options.emplace_back(a.substr(2), argv[++i]);
         } else {
             out.positional.push_back(a);
         }
     }
-    return true;
+    return out;
 }
 
 void print_diagnostics(const diagnostics& d) {
@@ -213,12 +213,12 @@ int cmd_lookup(const args& a) {
         geoip::geo_config cfg;
         cfg.databases = a.all("db");
         cfg.anonymous_ip_database = a.get("anonymous-db");
-        std::string error;
-        geo = geoip::geo_provider::open(cfg, error);
-        if (!geo) {
-            std::fprintf(stderr, "geogate: %s\n", error.c_str());
+        auto opened = geoip::geo_provider::open(cfg);
+        if (!opened) {
+            std::fprintf(stderr, "geogate: %s\n", opened.error().c_str());
             return 1;
         }
+        geo = std::move(*opened);
     } else {
         return usage("lookup needs --config FILE or --db FILE");
     }
@@ -278,8 +278,6 @@ int main(int argc, char** argv) {
         std::fputs(usage_text, stdout);
         return 0;
     }
-    args a;
-    std::string error;
     int first = 2;
     std::string sub;
     if (cmd == "notices") {
@@ -288,8 +286,10 @@ int main(int argc, char** argv) {
         sub = argv[2];
         first = 3;
     }
-    if (!parse_args(argc, argv, first, {"json"}, a, error))
-        return usage(error);
+    const auto parsed = parse_args(argc, argv, first, {"json"});
+    if (!parsed)
+        return usage(parsed.error());
+    const args& a = *parsed;
     try {
         if (cmd == "serve")
             return cmd_serve(a);

@@ -1,7 +1,9 @@
 #pragma once
-// The main configuration (geogate.toml), validated whole. Every field has a documented default
-// (docs/configuration.md); unknown keys are errors. Durations are TOML strings "250ms", "2s",
-// "1m"; sizes are integers (bytes) or strings "64KiB", "8MiB".
+// The main configuration (geogate.toml), validated whole and typed: the loader parses every
+// value once (addresses to endpoints, enumerations to enums, durations and sizes to numbers)
+// and nothing downstream parses config text again. Every field has a documented default
+// (docs/operations.md, "Configuration reference"); unknown keys are errors. Durations are TOML
+// strings "250ms", "2s", "1m"; sizes are integers (bytes) or strings "64KiB", "8MiB".
 //
 // TOML names: a table per struct below, named after the member ([listen], [tls], [origin],
 // [client_ip], [geoip], [notices], [limits], [cache], [log], [reload], [mirror_health]); keys are
@@ -14,8 +16,10 @@
 // "address":"127.0.0.1:41234"}: tests bind port 0 and read the real port from it.
 #include "geoip/client_address.hpp"
 #include "geoip/geo_provider.hpp"
+#include "proxy/config/client_ip_logging.hpp"
 #include "rules/toml/diagnostic.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -25,10 +29,17 @@
 
 namespace geogate {
 
+/// One listen address, parsed by the loader (parse_listen_address): the server binds
+/// `endpoint`; `text` is what the config said, for event lines.
+struct listen_endpoint {
+    std::string text;                        // "127.0.0.1:8080", "[::]:8443"
+    boost::asio::ip::tcp::endpoint endpoint; // port 0 = any free port
+};
+
 struct listen_config {
-    std::vector<std::string> http;  // "127.0.0.1:8080", "[::]:8080"
-    std::vector<std::string> https; // needs [tls]
-    std::string admin;              // "127.0.0.1:9090"; empty = no admin listener
+    std::vector<listen_endpoint> http;    // "127.0.0.1:8080", "[::]:8080"
+    std::vector<listen_endpoint> https;   // needs [tls]
+    std::optional<listen_endpoint> admin; // "127.0.0.1:9090"; admin = "" (default): none
 };
 
 struct tls_certificate {
@@ -102,8 +113,8 @@ struct cache_config {
 };
 
 struct log_config {
-    std::string access = "-";           // path, "-" = stdout, "" = off
-    std::string client_ip = "truncate"; // truncate | full | none
+    std::string access = "-";                                  // path, "-" = stdout, "" = off
+    client_ip_logging client_ip = client_ip_logging::truncate; // "truncate" | "full" | "none"
     bool log_query = false;
     std::string error = "-"; // event log: path or "-" = stderr
 };

@@ -2,6 +2,7 @@
 // child (rules/toml/document.hpp); every field goes through toml::reader, so type errors and
 // unknown keys come out as file:line:column diagnostics.
 #include "proxy/config/config.hpp"
+#include "proxy/config/listen_address.hpp"
 #include "rules/toml/reader.hpp"
 
 #include <algorithm>
@@ -25,40 +26,14 @@ namespace {
 using toml::node;
 using toml::reader;
 
-bool valid_port(std::string_view p, bool allow_zero) {
+/// An origin port: 1 to 65535, digits only.
+bool valid_port(std::string_view p) {
     if (p.empty() || p.size() > 5 ||
         !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return false;
     unsigned v = 0;
     std::from_chars(p.data(), p.data() + p.size(), v);
-    return v <= 65535 && (allow_zero || v > 0);
-}
-
-/// "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0". Host must be an IP literal.
-bool valid_listen_address(std::string_view a) {
-    std::string_view host, port;
-    if (a.starts_with("[")) {
-        auto close = a.find(']');
-        if (close == std::string_view::npos || close + 1 >= a.size() || a[close + 1] != ':')
-            return false;
-        host = a.substr(1, close - 1);
-        port = a.substr(close + 2);
-        boost::system::error_code ec;
-        auto ip = boost::asio::ip::make_address(std::string(host), ec);
-        if (ec || !ip.is_v6())
-            return false;
-    } else {
-        auto colon = a.rfind(':');
-        if (colon == std::string_view::npos)
-            return false;
-        host = a.substr(0, colon);
-        port = a.substr(colon + 1);
-        boost::system::error_code ec;
-        auto ip = boost::asio::ip::make_address(std::string(host), ec);
-        if (ec || !ip.is_v4())
-            return false;
-    }
-    return valid_port(port, true);
+    return v <= 65535 && v > 0;
 }
 
 bool host_name_ok(std::string_view h) {
@@ -81,8 +56,8 @@ bool header_name_ok(std::string_view h) {
     return true;
 }
 
-/// Fills the derived origin fields from origin.url; returns why not on failure.
-std::string derive_origin(origin_config& o) {
+/// Fills the derived origin fields from origin.url, or says why it cannot.
+result<void> derive_origin(origin_config& o) {
     std::string_view u = o.url;
     std::string_view rest;
     if (u.starts_with("http://")) {
@@ -92,11 +67,11 @@ std::string derive_origin(origin_config& o) {
         o.tls = true;
         rest = u.substr(8);
     } else {
-        return "expected an http:// or https:// URL for origin.url, found \"" + o.url + "\"";
+        return fail("expected an http:// or https:// URL for origin.url, found \"" + o.url + "\"");
     }
     if (rest.find_first_of("?#@ \t\r\n\\") != std::string_view::npos)
-        return "expected origin.url without user, query, fragment or spaces, found \"" + o.url +
-               "\"";
+        return fail("expected origin.url without user, query, fragment or spaces, found \"" +
+                    o.url + "\"");
     auto slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
@@ -107,26 +82,27 @@ std::string derive_origin(origin_config& o) {
     if (authority.starts_with("[")) {
         auto close = authority.find(']');
         if (close == std::string_view::npos)
-            return "unterminated IPv6 address in origin.url \"" + o.url + "\"";
+            return fail("unterminated IPv6 address in origin.url \"" + o.url + "\"");
         host = authority.substr(1, close - 1);
         bracketed = true;
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after[0] != ':')
-                return "expected :port after the IPv6 address in origin.url \"" + o.url + "\"";
+                return fail("expected :port after the IPv6 address in origin.url \"" + o.url +
+                            "\"");
             port = after.substr(1);
         }
         boost::system::error_code ec;
         if (boost::asio::ip::make_address_v6(std::string(host), ec), ec)
-            return "invalid IPv6 address in origin.url \"" + o.url + "\"";
+            return fail("invalid IPv6 address in origin.url \"" + o.url + "\"");
     } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
         host = authority.substr(0, colon);
         port = authority.substr(colon + 1);
     }
     if (!bracketed && !host_name_ok(host))
-        return "expected a host name or address in origin.url, found \"" + o.url + "\"";
-    if (!port.empty() && !valid_port(port, false))
-        return "expected a port from 1 to 65535 in origin.url, found \"" + o.url + "\"";
+        return fail("expected a host name or address in origin.url, found \"" + o.url + "\"");
+    if (!port.empty() && !valid_port(port))
+        return fail("expected a port from 1 to 65535 in origin.url, found \"" + o.url + "\"");
     o.host = std::string(host);
     std::transform(o.host.begin(), o.host.end(), o.host.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -134,7 +110,18 @@ std::string derive_origin(origin_config& o) {
     o.port = port.empty() ? def : std::string(port);
     o.base_path = std::string(path);
     o.host_header = (bracketed ? "[" + o.host + "]" : o.host) + (o.port == def ? "" : ":" + o.port);
-    return "";
+    return {};
+}
+
+/// log.client_ip: the one place its text becomes the enum.
+std::optional<client_ip_logging> client_ip_logging_of(std::string_view text) {
+    if (text == "truncate")
+        return client_ip_logging::truncate;
+    if (text == "full")
+        return client_ip_logging::full;
+    if (text == "none")
+        return client_ip_logging::none;
+    return std::nullopt;
 }
 
 class config_reader {
@@ -192,18 +179,18 @@ private:
         return (c_.base_dir / path).lexically_normal().string();
     }
 
-    void addresses(reader& r, std::string_view key, std::vector<std::string>& out) {
+    void addresses(reader& r, std::string_view key, std::vector<listen_endpoint>& out) {
         auto v = r.strings(key);
         if (!v)
             return;
         const node* n = r.get(key);
         for (std::size_t i = 0; i < v->size(); ++i) {
-            if (!valid_listen_address((*v)[i]))
+            if (auto ep = parse_listen_address((*v)[i]))
+                out.push_back({(*v)[i], *ep});
+            else
                 r.error(n->children[i], "expected a listen address like \"127.0.0.1:8080\" or "
                                         "\"[::]:8443\" (IP literal and port), found \"" +
                                             (*v)[i] + "\"");
-            else
-                out.push_back((*v)[i]);
         }
     }
 
@@ -212,13 +199,13 @@ private:
         addresses(r, "http", c_.listen.http);
         https_node_ = t.find("https");
         addresses(r, "https", c_.listen.https);
-        if (auto a = r.string("admin")) {
-            if (!a->empty() && !valid_listen_address(*a))
+        if (auto a = r.string("admin"); a && !a->empty()) {
+            if (auto ep = parse_listen_address(*a))
+                c_.listen.admin = listen_endpoint{*a, *ep};
+            else
                 r.error(*r.get("admin"), "expected a listen address like \"127.0.0.1:9090\" for "
                                          "'admin', found \"" +
                                              *a + "\"");
-            else
-                c_.listen.admin = *a;
         }
         r.finish();
     }
@@ -296,8 +283,8 @@ private:
         duration(r, "idle_timeout", o.idle_timeout);
         if (auto n = r.integer("max_idle_connections", 0, 100000))
             o.max_idle_connections = static_cast<std::size_t>(*n);
-        if (auto why = derive_origin(o); !why.empty())
-            r.error(r.get("url") ? *r.get("url") : t, why);
+        if (auto derived = derive_origin(o); !derived)
+            r.error(r.get("url") ? *r.get("url") : t, derived.error());
         url_checked_ = true;
         r.finish();
     }
@@ -404,12 +391,12 @@ private:
         if (auto a = r.string("access"))
             c_.log.access = *a;
         if (auto ip = r.string("client_ip")) {
-            if (*ip != "truncate" && *ip != "full" && *ip != "none")
+            if (auto mode = client_ip_logging_of(*ip))
+                c_.log.client_ip = *mode;
+            else
                 r.error(*r.get("client_ip"), "expected log.client_ip \"truncate\", \"full\" or "
                                              "\"none\", found \"" +
                                                  *ip + "\"");
-            else
-                c_.log.client_ip = *ip;
         }
         if (auto b = r.boolean("log_query"))
             c_.log.log_query = *b;
@@ -482,7 +469,7 @@ public:
             if (*p != "-" && !p->empty())
                 *p = resolve(*p);
         if (!url_checked_)
-            derive_origin(c_.origin);
+            (void)derive_origin(c_.origin); // the default URL, which always derives
     }
 
     std::string file_;
@@ -513,9 +500,8 @@ std::optional<config> load_config(const std::filesystem::path& file, diagnostics
     r.file_ = file.string();
     r.read(*parsed.root);
     r.finish_paths();
-    for (std::size_t i = first; i < out.size(); ++i)
-        if (out[i].severity == diagnostic::level::error)
-            return std::nullopt;
+    if (has_errors(out, first))
+        return std::nullopt;
     return c;
 }
 

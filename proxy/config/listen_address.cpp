@@ -28,7 +28,8 @@ std::optional<tcp::endpoint> parse_listen_address(std::string_view text) noexcep
     }
     unsigned value = 0;
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || p != port.data() + port.size() || value > 65535 || port.empty())
+    if (ec != std::errc() || p != port.data() + port.size() || value > 65535 || port.empty() ||
+        port.size() > 5)
         return std::nullopt;
     boost::system::error_code aec;
     auto addr = net::ip::make_address(std::string(host), aec);

@@ -353,7 +353,7 @@ awaitable<session::head_result> session::read_request_head() {
 void session::note_refused_head(unsigned status, std::string_view why) {
     const auto& cfg = *snap_->cfg;
     worker_.shared.refused_heads.note(geoip::unmap(peer_.address()), status, why,
-                                      client_ip_logging_of(cfg.log.client_ip));
+                                      cfg.log.client_ip);
 }
 
 awaitable<void> session::answer_local(std::string response, request_record& rec, unsigned status) {

@@ -39,15 +39,15 @@ std::shared_ptr<const snapshot> assemble(std::shared_ptr<const config> cfg,
 }
 
 std::shared_ptr<const geoip::geo_provider> open_geo(const config& cfg, diagnostics& out) {
-    std::string error;
-    auto geo = geoip::geo_provider::open(cfg.geoip, error);
+    auto geo = geoip::geo_provider::open(cfg.geoip);
     if (!geo) {
         diagnostic d;
         d.file = cfg.file.string();
-        d.message = error;
+        d.message = geo.error();
         out.push_back(std::move(d));
+        return nullptr;
     }
-    return geo;
+    return std::move(*geo);
 }
 
 bool same_databases(const geoip::geo_config& a, const geoip::geo_config& b) {

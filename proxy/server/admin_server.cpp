@@ -5,6 +5,7 @@
 #include "proxy/telemetry/event_log.hpp"
 
 #include <chrono>
+#include <optional>
 
 namespace geogate {
 
@@ -13,7 +14,7 @@ admin_server::admin_server(net::io_context& control, server_state& state, metric
     : control_(control), state_(state), stats_(stats), reload_(reload), workers_(workers),
       acceptor_(control) {}
 
-bool admin_server::listen(const tcp::endpoint& ep, std::string& error) {
+result<void> admin_server::listen(const tcp::endpoint& ep) {
     error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
@@ -22,17 +23,15 @@ bool admin_server::listen(const tcp::endpoint& ep, std::string& error) {
         acceptor_.bind(ep, ec);
     if (!ec)
         acceptor_.listen(64, ec);
-    if (ec) {
-        error = ec.message();
-        return false;
-    }
+    if (ec)
+        return fail(ec.message());
     auto local = acceptor_.local_endpoint(ec);
     std::string shown = local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                                 : local.address().to_string();
     event_log::info("listening", {{"listener", "admin"},
                                   {"address", shown + ":" + std::to_string(local.port())}});
     net::co_spawn(control_, accept_loop(), net::detached);
-    return true;
+    return {};
 }
 
 void admin_server::stop() {
@@ -155,15 +154,18 @@ admin_server::handle(const http::request<http::string_body>& req) {
             res.set(http::field::allow, "POST");
             res.body() = "use POST\n";
         } else {
-            auto [ok, msg] = co_await net::co_spawn(
+            // co_spawn wants a default-constructible value: the result travels in an optional.
+            auto done = co_await net::co_spawn(
                 reload_.executor(),
-                [this]() -> awaitable<std::pair<bool, std::string>> {
+                [this]() -> awaitable<std::optional<result<std::string>>> {
                     co_return reload_.reload_now("admin");
                 },
                 net::use_awaitable);
-            res.result(ok ? http::status::ok : http::status::unprocessable_entity);
+            const result<std::string>& outcome = *done;
+            res.result(outcome ? http::status::ok : http::status::unprocessable_entity);
             res.body() =
-                (ok ? "reloaded\n" : "reload failed; the previous snapshot keeps serving\n") + msg;
+                outcome ? "reloaded\n" + *outcome
+                        : "reload failed; the previous snapshot keeps serving\n" + outcome.error();
         }
     } else if (path == "/preview") {
         co_return co_await serve_preview(req, state_, control_);

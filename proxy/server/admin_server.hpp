@@ -3,6 +3,7 @@
 // /readyz (a snapshot is loaded and the origin answered recently), POST /reload, and
 // GET /preview?region=RU&url=/path[&lang=ru] (the page as a reader in that region sees it).
 // It runs on the control thread: small, one request per connection, strict limits.
+#include "common/result.hpp"
 #include "proxy/http/net.hpp"
 #include "proxy/runtime/worker.hpp"
 #include "proxy/server/reloader.hpp"
@@ -18,7 +19,8 @@ class admin_server {
 public:
     admin_server(net::io_context& control, server_state& state, metrics& stats, reloader& reload,
                  std::vector<std::unique_ptr<worker>>& workers);
-    bool listen(const tcp::endpoint& ep, std::string& error);
+    /// Binds and starts accepting; says why not (the system's words) when it cannot.
+    result<void> listen(const tcp::endpoint& ep);
     void stop();
 
 private:

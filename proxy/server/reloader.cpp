@@ -83,7 +83,7 @@ void reloader::poll() {
             changed = fp != last_fingerprint_;
         }
         if (changed) {
-            reload_now("file_changed");
+            (void)reload_now("file_changed"); // it logs its outcome
             return;
         }
     }
@@ -107,7 +107,7 @@ void reloader::poll() {
     }
 }
 
-std::pair<bool, std::string> reloader::reload_now(const std::string& reason) {
+result<std::string> reloader::reload_now(const std::string& reason) {
     std::lock_guard lock(reload_mutex_);
     auto current = store_.current();
     diagnostics diags;
@@ -120,7 +120,7 @@ std::pair<bool, std::string> reloader::reload_now(const std::string& reason) {
         event_log::error("reload_failed", {{"reason", reason}, {"diagnostics", msg}});
         // Remember this state so a watched broken file is not re-tried every poll.
         last_fingerprint_ = fingerprint(*current);
-        return {false, msg};
+        return fail(msg);
     }
     store_.replace(next);
     last_fingerprint_ = fingerprint(*next);
@@ -131,14 +131,15 @@ std::pair<bool, std::string> reloader::reload_now(const std::string& reason) {
                                  {"warnings", msg}});
     if (on_swap_)
         on_swap_(*next);
-    return {true, msg};
+    return msg;
 }
 
-void reloader::reload_async(std::string reason, std::function<void(bool, std::string)> done) {
+void reloader::reload_async(std::string reason,
+                            std::function<void(const result<std::string>&)> done) {
     net::post(pool_, [this, reason = std::move(reason), done = std::move(done)] {
-        auto [ok, msg] = reload_now(reason);
+        auto outcome = reload_now(reason);
         if (done)
-            done(ok, msg);
+            done(outcome);
     });
 }
 

@@ -3,6 +3,7 @@
 // changes nothing (logged with file:line:column, counted). Triggers: SIGHUP, POST /reload,
 // a change to a watched file ([reload] watch_files), and — always — a GeoIP database file
 // replaced on disk (atomic rename or copy-then-rename), which reopens only the databases.
+#include "common/result.hpp"
 #include "proxy/http/net.hpp"
 #include "proxy/runtime/snapshot.hpp"
 
@@ -25,10 +26,12 @@ public:
     void start();
     void stop();
 
-    /// Full reload, run on the reload thread. `done(ok, message)` is called there.
-    void reload_async(std::string reason, std::function<void(bool, std::string)> done = {});
-    /// Synchronous full reload (used by tests and POST /reload). Returns ok and a summary.
-    std::pair<bool, std::string> reload_now(const std::string& reason);
+    /// Full reload, run on the reload thread. `done(outcome)` is called there.
+    void reload_async(std::string reason,
+                      std::function<void(const result<std::string>&)> done = {});
+    /// Synchronous full reload (used by tests and POST /reload). On success the warnings (one
+    /// diagnostic a line, maybe none); on failure the diagnostics that refused it.
+    result<std::string> reload_now(const std::string& reason);
     /// The reload thread, for callers that want to await a reload.
     net::thread_pool::executor_type executor() noexcept { return pool_.get_executor(); }
 

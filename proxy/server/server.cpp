@@ -1,7 +1,6 @@
 #include "proxy/server/server.hpp"
 
 #include "geoip/client_address.hpp"
-#include "proxy/config/listen_address.hpp"
 #include "proxy/connection/session.hpp"
 #include "proxy/server/admin_server.hpp"
 #include "proxy/server/tls_context.hpp"
@@ -56,10 +55,8 @@ server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
     state_.upstream_tls.set_verify_mode(ssl::verify_peer);
     const auto& cfg = *initial->cfg;
     if (!cfg.log.access.empty()) {
-        auto mode = cfg.log.client_ip == "full"   ? client_ip_logging::full
-                    : cfg.log.client_ip == "none" ? client_ip_logging::none
-                                                  : client_ip_logging::truncate;
-        access_ = std::make_unique<access_log>(cfg.log.access, mode, cfg.log.log_query);
+        access_ =
+            std::make_unique<access_log>(cfg.log.access, cfg.log.client_ip, cfg.log.log_query);
         state_.access = access_.get();
     }
     unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -80,11 +77,12 @@ server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
 server::~server() = default;
 
 std::shared_ptr<ssl::context> server::make_server_tls(const config& cfg) {
-    std::string error;
-    auto ctx = build_server_tls_context(*cfg.tls, error);
-    if (!ctx)
-        event_log::error("tls_load_failed", {{"error", error}});
-    return ctx;
+    auto ctx = build_server_tls_context(*cfg.tls);
+    if (!ctx) {
+        event_log::error("tls_load_failed", {{"error", ctx.error()}});
+        return nullptr;
+    }
+    return std::move(*ctx);
 }
 
 bool server::open_listeners() {
@@ -95,25 +93,22 @@ bool server::open_listeners() {
         if (!server_tls_)
             return false;
     }
-    auto bind = [&](const std::string& text, bool tls, const char* name) -> bool {
-        auto ep = parse_listen_address(text);
-        if (!ep) {
-            event_log::error("listen_failed", {{"address", text}, {"error", "invalid address"}});
-            return false;
-        }
+    // The loader parsed every address (config.hpp, listen_endpoint): bind what it found.
+    auto bind = [&](const listen_endpoint& at, bool tls, const char* name) -> bool {
+        const tcp::endpoint& ep = at.endpoint;
         auto acc = std::make_unique<tcp::acceptor>(control_);
         error_code ec;
-        acc->open(ep->protocol(), ec);
+        acc->open(ep.protocol(), ec);
         if (!ec)
             acc->set_option(net::socket_base::reuse_address(true), ec);
-        if (!ec && ep->address().is_v6())
+        if (!ec && ep.address().is_v6())
             acc->set_option(net::ip::v6_only(true), ec);
         if (!ec)
-            acc->bind(*ep, ec);
+            acc->bind(ep, ec);
         if (!ec)
             acc->listen(net::socket_base::max_listen_connections, ec);
         if (ec) {
-            event_log::error("listen_failed", {{"address", text}, {"error", ec.message()}});
+            event_log::error("listen_failed", {{"address", at.text}, {"error", ec.message()}});
             return false;
         }
         auto local = acc->local_endpoint(ec);
@@ -133,13 +128,11 @@ bool server::open_listeners() {
     for (const auto& a : cfg.listen.https)
         if (!bind(a, true, "https"))
             return false;
-    if (!cfg.listen.admin.empty()) {
-        auto ep = parse_listen_address(cfg.listen.admin);
+    if (cfg.listen.admin) {
         admin_ = std::make_unique<admin_server>(control_, state_, stats_, *reloader_, workers_);
-        std::string error;
-        if (!ep || !admin_->listen(*ep, error)) {
-            event_log::error("listen_failed", {{"address", cfg.listen.admin},
-                                               {"error", ep ? error : "invalid address"}});
+        if (auto listening = admin_->listen(cfg.listen.admin->endpoint); !listening) {
+            event_log::error("listen_failed",
+                             {{"address", cfg.listen.admin->text}, {"error", listening.error()}});
             return false;
         }
     }
@@ -204,11 +197,8 @@ void server::note_per_client_refusal(const net::ip::address& peer, const config&
     const auto now = std::chrono::steady_clock::now();
     if (now - last_refusal_log_ < refusal_log_interval)
         return;
-    const auto mode = cfg.log.client_ip == "full"   ? client_ip_logging::full
-                      : cfg.log.client_ip == "none" ? client_ip_logging::none
-                                                    : client_ip_logging::truncate;
     event_log::warning("client_connection_limit",
-                       {{"client", client_address_text(peer, mode)},
+                       {{"client", client_address_text(peer, cfg.log.client_ip)},
                         {"limit", std::to_string(cfg.limits.max_connections_per_client)},
                         {"refused", std::to_string(refusals_unlogged_)}});
     refusals_unlogged_ = 0;

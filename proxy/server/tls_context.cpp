@@ -79,47 +79,37 @@ int on_servername(SSL* ssl, int*, void* arg) {
     return SSL_TLSEXT_ERR_OK;
 }
 
-std::shared_ptr<ssl::context> make_one(const tls_certificate& cert, std::string& error) {
+result<std::shared_ptr<ssl::context>> make_one(const tls_certificate& cert) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     SSL_CTX* h = ctx->native_handle();
     SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION);
     SSL_CTX_set_options(h, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
                                SSL_OP_NO_RENEGOTIATION);
-    if (SSL_CTX_set_cipher_list(h, intermediate_ciphers) != 1) {
-        error = "cipher list: " + openssl_error();
-        return nullptr;
-    }
+    if (SSL_CTX_set_cipher_list(h, intermediate_ciphers) != 1)
+        return fail("cipher list: " + openssl_error());
     SSL_CTX_set_session_cache_mode(h, SSL_SESS_CACHE_SERVER);
     static const unsigned char session_id_context[] = "geogate";
     SSL_CTX_set_session_id_context(h, session_id_context, sizeof session_id_context - 1);
-    if (SSL_CTX_use_certificate_chain_file(h, cert.certificate.c_str()) != 1) {
-        error = "certificate " + cert.certificate + ": " + openssl_error();
-        return nullptr;
-    }
-    if (SSL_CTX_use_PrivateKey_file(h, cert.private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
-        error = "private key " + cert.private_key + ": " + openssl_error();
-        return nullptr;
-    }
-    if (SSL_CTX_check_private_key(h) != 1) {
-        error = "private key " + cert.private_key + " does not match " + cert.certificate;
-        return nullptr;
-    }
+    if (SSL_CTX_use_certificate_chain_file(h, cert.certificate.c_str()) != 1)
+        return fail("certificate " + cert.certificate + ": " + openssl_error());
+    if (SSL_CTX_use_PrivateKey_file(h, cert.private_key.c_str(), SSL_FILETYPE_PEM) != 1)
+        return fail("private key " + cert.private_key + ": " + openssl_error());
+    if (SSL_CTX_check_private_key(h) != 1)
+        return fail("private key " + cert.private_key + " does not match " + cert.certificate);
     return ctx;
 }
 
 } // namespace
 
-std::shared_ptr<ssl::context> build_server_tls_context(const tls_config& cfg, std::string& error) {
-    if (cfg.certificates.empty()) {
-        error = "[tls] has no certificate";
-        return nullptr;
-    }
+result<std::shared_ptr<ssl::context>> build_server_tls_context(const tls_config& cfg) {
+    if (cfg.certificates.empty())
+        return fail("[tls] has no certificate");
     auto table = std::make_shared<sni_table>();
     for (const auto& c : cfg.certificates) {
-        auto ctx = make_one(c, error);
+        auto ctx = make_one(c);
         if (!ctx)
-            return nullptr;
-        table->entries.push_back({ctx, certificate_names(ctx->native_handle())});
+            return fail(ctx.error());
+        table->entries.push_back({*ctx, certificate_names((*ctx)->native_handle())});
     }
     auto primary = table->entries.front().ctx;
     if (table->entries.size() > 1) {

@@ -3,6 +3,7 @@
 // session resumption (server cache and tickets), certificate chains and keys from PEM files,
 // several certificates chosen by SNI (the first is the default). Built anew on every reload;
 // connections keep the context they started with.
+#include "common/result.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/http/net.hpp"
 
@@ -11,6 +12,7 @@
 
 namespace geogate {
 
-std::shared_ptr<ssl::context> build_server_tls_context(const tls_config& cfg, std::string& error);
+/// The context for [tls], or why not ("certificate /x.pem: <OpenSSL's words>").
+result<std::shared_ptr<ssl::context>> build_server_tls_context(const tls_config& cfg);
 
 } // namespace geogate

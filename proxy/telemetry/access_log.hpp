@@ -3,6 +3,7 @@
 // into a bounded in-memory queue drained by one writer thread; when the queue is full (the
 // disk cannot keep up) lines are dropped and counted rather than stalling readers.
 // The client address is truncated by default (/24, /48): these readers may be in danger.
+#include "proxy/config/client_ip_logging.hpp"
 #include "proxy/telemetry/request_record.hpp"
 
 #include <condition_variable>
@@ -13,8 +14,6 @@
 #include <thread>
 
 namespace geogate {
-
-enum class client_ip_logging { truncate, full, none };
 
 /// A client address as the logs show it: truncated to its /24 (IPv4) or /48 (IPv6) network,
 /// whole, or "" (none).

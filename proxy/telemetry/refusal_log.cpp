@@ -25,12 +25,4 @@ void refusal_log::note(const boost::asio::ip::address& peer, unsigned status,
                                            {"refused", std::to_string(refused)}});
 }
 
-client_ip_logging client_ip_logging_of(std::string_view setting) noexcept {
-    if (setting == "full")
-        return client_ip_logging::full;
-    if (setting == "none")
-        return client_ip_logging::none;
-    return client_ip_logging::truncate;
-}
-
 } // namespace geogate

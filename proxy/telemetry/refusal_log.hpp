@@ -30,7 +30,4 @@ private:
     std::atomic<std::uint64_t> unlogged_{0};           // refusals since then
 };
 
-/// log.client_ip as the enum (anything unknown reads as truncate, the safe default).
-client_ip_logging client_ip_logging_of(std::string_view setting) noexcept;
-
 } // namespace geogate

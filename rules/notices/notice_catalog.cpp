@@ -24,13 +24,6 @@ void add(diagnostics& out, const fs::path& file, std::string message, bool error
     out.push_back(std::move(d));
 }
 
-bool errors_since(const diagnostics& out, std::size_t from) noexcept {
-    for (std::size_t i = from; i < out.size(); ++i)
-        if (out[i].severity == diagnostic::level::error)
-            return true;
-    return false;
-}
-
 // Reads at most `limit` + 1 bytes: a huge file is reported, never slurped.
 std::optional<std::string> read_bounded(const fs::path& p, std::size_t limit) {
     std::ifstream in(p, std::ios::binary);
@@ -105,7 +98,7 @@ std::optional<notice> load_notice(const fs::path& folder, const approval_log& ap
                         "default_language '" + n.default_language + "' is not in languages");
         }
     }
-    if (errors_since(out, errors_before))
+    if (has_errors(out, errors_before))
         return std::nullopt;
 
     // Texts.
@@ -197,7 +190,7 @@ notice_catalog::load(const fs::path& dir, bool require_approval, diagnostics& ou
         return nullptr;
     }
     std::sort(folders.begin(), folders.end());
-    bool ok = !errors_since(out, errors_before);
+    bool ok = !has_errors(out, errors_before);
     for (const auto& folder : folders) {
         auto n = load_notice(folder, catalog->approvals_, out);
         if (!n) {

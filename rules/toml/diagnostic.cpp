@@ -17,4 +17,11 @@ std::string diagnostic::to_string() const {
     return s;
 }
 
+bool has_errors(const diagnostics& d, std::size_t from) noexcept {
+    for (std::size_t i = from; i < d.size(); ++i)
+        if (d[i].severity == diagnostic::level::error)
+            return true;
+    return false;
+}
+
 } // namespace geogate

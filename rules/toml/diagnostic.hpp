@@ -1,5 +1,9 @@
 #pragma once
 // One problem found while loading configuration, rules or notices, pointing at file:line:column.
+// Load time reports with `diagnostics` (every problem at once, warnings beside errors); a
+// loader returns std::optional and has failed when has_errors(). Outside load time the
+// convention is result<T> (common/result.hpp).
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,11 +28,8 @@ struct diagnostic {
 
 using diagnostics = std::vector<diagnostic>;
 
-inline bool has_errors(const diagnostics& d) {
-    for (const auto& x : d)
-        if (x.severity == diagnostic::level::error)
-            return true;
-    return false;
-}
+/// Whether d[from..] holds an error (warnings alone do not fail a load). `from` lets a loader
+/// that appends to a caller's list judge only what it added.
+bool has_errors(const diagnostics& d, std::size_t from = 0) noexcept;
 
 } // namespace geogate

@@ -27,9 +27,11 @@ geogate::config load(const char* relative) {
 TEST_CASE("shipped configs load with the real loader") {
     SECTION("example: the documented defaults, rules and notices next to it") {
         auto c = load("deploy/example/geogate.toml");
-        CHECK(c.listen.admin == "127.0.0.1:9090");
+        REQUIRE(c.listen.admin);
+        CHECK(c.listen.admin->text == "127.0.0.1:9090");
+        CHECK(c.listen.admin->endpoint.port() == 9090);
         CHECK(c.notices.require_approval);
-        CHECK(c.log.client_ip == "truncate");
+        CHECK(c.log.client_ip == geogate::client_ip_logging::truncate);
         CHECK_FALSE(c.cache.shared_cache_keys_on_variant);
         CHECK(c.limits.drain_timeout ==
               std::chrono::seconds(10)); // geogate.service TimeoutStopSec=15s
@@ -39,7 +41,8 @@ TEST_CASE("shipped configs load with the real loader") {
     }
     SECTION("bench: what ../shared/bench expects of the proxy under test") {
         auto c = load("deploy/bench/geogate.toml");
-        CHECK(c.listen.http == std::vector<std::string>{"127.0.0.1:18090"});
+        REQUIRE(c.listen.http.size() == 1);
+        CHECK(c.listen.http[0].text == "127.0.0.1:18090");
         CHECK(c.origin.url == "http://127.0.0.1:18080");
         CHECK(c.client_ip.header == "X-Forwarded-For");
         CHECK(c.geoip.databases == std::vector<std::string>{"/tmp/gkbench/geo.mmdb"});
@@ -48,8 +51,10 @@ TEST_CASE("shipped configs load with the real loader") {
     SECTION("container and kubernetes: admin reachable by probes, drain inside the grace period") {
         for (const char* f : {"deploy/container/geogate.toml", "deploy/kubernetes/geogate.toml"}) {
             auto c = load(f);
-            CHECK(c.listen.admin == "0.0.0.0:9090"); // HEALTHCHECK, probes, prometheus.io/port
-            CHECK(c.listen.http == std::vector<std::string>{"0.0.0.0:8080"});
+            REQUIRE(c.listen.admin); // HEALTHCHECK, probes, prometheus.io/port
+            CHECK(c.listen.admin->text == "0.0.0.0:9090");
+            REQUIRE(c.listen.http.size() == 1);
+            CHECK(c.listen.http[0].text == "0.0.0.0:8080");
             // deployment.yaml: terminationGracePeriodSeconds 20 = preStop 5 + drain + margin.
             CHECK(c.limits.drain_timeout <= std::chrono::seconds(10));
         }

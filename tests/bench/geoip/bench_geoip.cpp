@@ -21,13 +21,12 @@ std::shared_ptr<const geo_provider> provider() {
     cfg.databases = {env ? std::string(env)
                          : std::string(GEOGATE_SHARED_DIR) +
                                "/testdata/maxmind-db/test-data/GeoIP2-City-Test.mmdb"};
-    std::string error;
-    auto p = geo_provider::open(cfg, error);
+    auto p = geo_provider::open(cfg);
     if (!p) {
-        std::fprintf(stderr, "%s\n", error.c_str());
+        std::fprintf(stderr, "%s\n", p.error().c_str());
         std::exit(1);
     }
-    return p;
+    return *p;
 }
 
 // Clients with a record (GB with subdivisions, SE, US, JP) and one without.

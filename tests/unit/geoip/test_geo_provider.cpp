@@ -23,11 +23,10 @@ std::shared_ptr<const geo_provider> open(std::vector<std::string> dbs, std::stri
     geo_config cfg;
     cfg.databases = std::move(dbs);
     cfg.anonymous_ip_database = std::move(anon);
-    std::string error;
-    auto p = geo_provider::open(cfg, error);
-    INFO(error);
+    auto p = geo_provider::open(cfg);
+    INFO((p ? std::string() : p.error()));
     REQUIRE(p);
-    return p;
+    return *p;
 }
 
 std::string regions(const location& l) {
@@ -215,9 +214,9 @@ TEST_CASE("live updates: a replaced database file is noticed, a broken one refus
         CHECK(old->changed_on_disk());
         geo_config cfg;
         cfg.databases = {live};
-        std::string error;
-        CHECK(geo_provider::open(cfg, error) == nullptr);
-        CHECK(error.starts_with("GeoIP database " + live + ": corrupt: "));
+        auto reopened = geo_provider::open(cfg);
+        REQUIRE_FALSE(reopened);
+        CHECK(reopened.error().starts_with("GeoIP database " + live + ": corrupt: "));
         CHECK(at(*old, "198.51.100.1") == "UA UA-40");
     }
     SECTION("a deleted file is a change; reopening fails with the file named") {
@@ -225,9 +224,9 @@ TEST_CASE("live updates: a replaced database file is noticed, a broken one refus
         CHECK(old->changed_on_disk());
         geo_config cfg;
         cfg.databases = {live};
-        std::string error;
-        CHECK(geo_provider::open(cfg, error) == nullptr);
-        CHECK(error.find(live) != error.npos);
+        auto reopened = geo_provider::open(cfg);
+        REQUIRE_FALSE(reopened);
+        CHECK(reopened.error().find(live) != std::string::npos);
         CHECK(at(*old, "198.51.100.1") == "UA UA-40");
     }
 }

@@ -16,10 +16,9 @@ std::shared_ptr<const geo_provider> provider() {
         (std::filesystem::path(GEOGATE_TEST_DB_DIR) / "geogate-city-geoip2.mmdb").string()};
     cfg.anonymous_ip_database =
         (std::filesystem::path(GEOGATE_TEST_DB_DIR) / "geogate-anonymous-ip.mmdb").string();
-    std::string error;
-    auto p = geo_provider::open(cfg, error);
+    auto p = geo_provider::open(cfg);
     REQUIRE(p);
-    return p;
+    return *p;
 }
 
 } // namespace

@@ -48,24 +48,24 @@ TEST_CASE("every corrupt MaxMind test database is refused at open, naming the fi
             name == "libmaxminddb-empty-array-last-in-metadata.mmdb") {
             geo_config cfg;
             cfg.databases = {f.string()};
-            std::string error;
-            auto p = geo_provider::open(cfg, error);
+            auto p = geo_provider::open(cfg);
             REQUIRE(p);
-            CHECK(p->lookup(ip::make_address("1.1.1.1")).unknown()); // {"ip": "test"}: no country
-            CHECK(p->lookup_errors() == 0);
+            CHECK(
+                (*p)->lookup(ip::make_address("1.1.1.1")).unknown()); // {"ip": "test"}: no country
+            CHECK((*p)->lookup_errors() == 0);
             continue;
         }
-        std::string error;
-        auto db = mmdb_database::open(f.string(), error);
-        CHECK(db == nullptr);
+        auto db = mmdb_database::open(f.string());
+        REQUIRE_FALSE(db);
+        const std::string& error = db.error();
         CHECK(error.starts_with("GeoIP database " + f.string() + ": "));
         CHECK(error.size() > ("GeoIP database " + f.string() + ": ").size());
 
         geo_config cfg;
         cfg.databases = {f.string()};
-        std::string perror;
-        CHECK(geo_provider::open(cfg, perror) == nullptr);
-        CHECK(perror == error);
+        auto p = geo_provider::open(cfg);
+        REQUIRE_FALSE(p);
+        CHECK(p.error() == error);
     }
 }
 
@@ -76,40 +76,39 @@ TEST_CASE("every valid MaxMind test database opens and survives lookups") {
             name.find("broken") != name.npos || name.find("Invalid") != name.npos)
             continue;
         INFO(name);
-        std::string error;
-        auto db = mmdb_database::open(e.path().string(), error);
-        CHECK(error.empty());
+        auto db = mmdb_database::open(e.path().string());
+        INFO((db ? std::string() : db.error()));
         REQUIRE(db);
-        CHECK(db->info().path == e.path().string());
-        CHECK_FALSE(db->info().database_type.empty());
-        CHECK(db->info().build_epoch > 1'400'000'000u);
+        CHECK((*db)->info().path == e.path().string());
+        CHECK_FALSE((*db)->info().database_type.empty());
+        CHECK((*db)->info().build_epoch > 1'400'000'000u);
         geo_config cfg;
         cfg.databases = {e.path().string()};
-        auto p = geo_provider::open(cfg, error);
+        auto p = geo_provider::open(cfg);
         REQUIRE(p);
         for (const char* a : {"1.1.1.1", "81.2.69.160", "::1.1.1.1", "2001:218::1", "::"})
-            (void)p->lookup(ip::make_address(a));
-        CHECK(p->lookup_errors() == 0);
+            (void)(*p)->lookup(ip::make_address(a));
+        CHECK((*p)->lookup_errors() == 0);
     }
 }
 
 TEST_CASE("a missing or non-database file gives a clear error") {
-    std::string error;
-    CHECK(mmdb_database::open("/nonexistent/geo.mmdb", error) == nullptr);
-    CHECK(error.starts_with("GeoIP database /nonexistent/geo.mmdb: "));
-    CHECK(error.find("No such file") != error.npos);
-    error.clear();
+    auto missing = mmdb_database::open("/nonexistent/geo.mmdb");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().starts_with("GeoIP database /nonexistent/geo.mmdb: "));
+    CHECK(missing.error().find("No such file") != std::string::npos);
     const auto readme = (maxmind / "bad-data" / "README.md").string();
-    CHECK(mmdb_database::open(readme, error) == nullptr);
-    CHECK(error.starts_with("GeoIP database " + readme + ": "));
+    auto text = mmdb_database::open(readme);
+    REQUIRE_FALSE(text);
+    CHECK(text.error().starts_with("GeoIP database " + readme + ": "));
 }
 
 TEST_CASE("known answers from the GeoIP2-City test database") {
     geo_config cfg;
     cfg.databases = {(maxmind / "test-data" / "GeoIP2-City-Test.mmdb").string()};
-    std::string error;
-    auto p = geo_provider::open(cfg, error);
-    REQUIRE(p);
+    auto opened = geo_provider::open(cfg);
+    REQUIRE(opened);
+    const auto p = *opened;
     struct row {
         const char* ip;
         const char* country;
@@ -230,9 +229,9 @@ TEST_CASE("every network of GeoIP2-City-Test.json answers as the source says") {
 
     geo_config cfg;
     cfg.databases = {(maxmind / "test-data" / "GeoIP2-City-Test.mmdb").string()};
-    std::string error;
-    auto p = geo_provider::open(cfg, error);
-    REQUIRE(p);
+    auto opened = geo_provider::open(cfg);
+    REQUIRE(opened);
+    const auto p = *opened;
     std::size_t checked = 0, with_subdivision = 0;
     for (std::size_t i = 0; i < nets.size(); ++i) {
         auto [first, last] = bounds(nets[i].first);

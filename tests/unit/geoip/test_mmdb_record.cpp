@@ -50,34 +50,34 @@ TEST_CASE("the record reader stays inside its span on any offset, truncation or 
 
 TEST_CASE("verify_mmdb refuses impossible layouts without reading past the file") {
     const std::vector<std::uint8_t> tiny(64, 0);
-    CHECK_FALSE(verify_mmdb({tiny, 0, 24, 40}).empty());
-    CHECK_FALSE(verify_mmdb({tiny, 1, 26, 40}).empty());
-    CHECK_FALSE(verify_mmdb({tiny, 1000, 24, 40}).empty()); // tree larger than the file
-    CHECK_FALSE(verify_mmdb({tiny, 1, 24, 1000}).empty());  // marker past the end
-    CHECK_FALSE(verify_mmdb({tiny, 0xffffffff, 32, 64}).empty());
+    CHECK_FALSE(verify_mmdb({tiny, 0, 24, 40}));
+    CHECK_FALSE(verify_mmdb({tiny, 1, 26, 40}));
+    CHECK_FALSE(verify_mmdb({tiny, 1000, 24, 40})); // tree larger than the file
+    CHECK_FALSE(verify_mmdb({tiny, 1, 24, 1000}));  // marker past the end
+    CHECK_FALSE(verify_mmdb({tiny, 0xffffffff, 32, 64}));
     // One node whose records point back to the root.
-    CHECK(verify_mmdb({tiny, 1, 24, 40}).find("root") != std::string::npos);
+    CHECK(verify_mmdb({tiny, 1, 24, 40}).error().find("root") != std::string::npos);
     // One node, both records "no data" (== node_count), a zero separator: sound.
     std::vector<std::uint8_t> ok(64, 0);
     ok[2] = 1;
     ok[5] = 1;
-    CHECK(verify_mmdb({ok, 1, 24, 40}).empty());
+    CHECK(verify_mmdb({ok, 1, 24, 40}));
     // Left record points into the separator.
     auto sep = ok;
     sep[2] = 5;
-    CHECK(verify_mmdb({sep, 1, 24, 40}).find("separator") != std::string::npos);
+    CHECK(verify_mmdb({sep, 1, 24, 40}).error().find("separator") != std::string::npos);
     // Left record points to data offset 0: a UTF-8 string of 2 bytes "ok".
     auto data = ok;
     data[2] = 17;
     data[22] = 0x42; // string, size 2
     data[23] = 'o';
     data[24] = 'k';
-    CHECK(verify_mmdb({data, 1, 24, 40}).empty());
+    CHECK(verify_mmdb({data, 1, 24, 40}));
     data[23] = 0xc0; // overlong UTF-8
-    CHECK(verify_mmdb({data, 1, 24, 40}).find("UTF-8") != std::string::npos);
+    CHECK(verify_mmdb({data, 1, 24, 40}).error().find("UTF-8") != std::string::npos);
     data[22] = 0x5f; // string with an extended size running past the data section
-    CHECK_FALSE(verify_mmdb({data, 1, 24, 40}).empty());
+    CHECK_FALSE(verify_mmdb({data, 1, 24, 40}));
     data[22] = 0x20; // pointer to offset 0: itself, a pointer to a pointer
     data[23] = 0x00;
-    CHECK_FALSE(verify_mmdb({data, 1, 24, 40}).empty());
+    CHECK_FALSE(verify_mmdb({data, 1, 24, 40}));
 }

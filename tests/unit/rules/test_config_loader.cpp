@@ -11,6 +11,14 @@ using namespace geogate;
 using namespace geogate::config_test;
 namespace fs = std::filesystem;
 
+namespace {
+
+boost::asio::ip::tcp::endpoint endpoint(const char* address, unsigned short port) {
+    return {boost::asio::ip::make_address(address), port};
+}
+
+} // namespace
+
 TEST_CASE("config: a full file loads with derived fields and absolute paths") {
     temp_config t(R"(threads = 4
 [listen]
@@ -57,7 +65,15 @@ watch_interval = "1m"
     REQUIRE(c);
     CHECK(d.empty());
     CHECK(c->threads == 4);
-    CHECK(c->listen.http.size() == 2);
+    REQUIRE(c->listen.http.size() == 2);
+    CHECK(c->listen.http[0].text == "127.0.0.1:0");
+    CHECK(c->listen.http[0].endpoint == endpoint("127.0.0.1", 0));
+    CHECK(c->listen.http[1].endpoint == endpoint("::1", 8080));
+    REQUIRE(c->listen.https.size() == 1);
+    CHECK(c->listen.https[0].endpoint == endpoint("0.0.0.0", 8443));
+    REQUIRE(c->listen.admin);
+    CHECK(c->listen.admin->text == "127.0.0.1:9090");
+    CHECK(c->listen.admin->endpoint == endpoint("127.0.0.1", 9090));
     REQUIRE(c->tls);
     CHECK(c->tls->certificates.at(0).certificate == (t.dir / "tls/cert.pem").string());
     CHECK(c->tls->certificates.at(0).private_key == "/etc/key.pem");
@@ -84,7 +100,7 @@ watch_interval = "1m"
     CHECK(c->limits.header_timeout == std::chrono::milliseconds(5000));
     CHECK(c->cache.shared_cache_keys_on_variant);
     CHECK(c->log.access == (t.dir / "logs/access.log").string());
-    CHECK(c->log.client_ip == "none");
+    CHECK(c->log.client_ip == client_ip_logging::none);
     CHECK(c->log.error == "-");
     CHECK(c->reload.watch_interval == std::chrono::milliseconds(60000));
     CHECK(c->base_dir == t.dir);
@@ -100,7 +116,8 @@ TEST_CASE("config: defaults for a minimal file") {
     CHECK(c->origin.port == "8000");
     CHECK(c->origin.host_header == "127.0.0.1:8000");
     CHECK(c->origin.base_path.empty());
-    CHECK(c->log.client_ip == "truncate");
+    CHECK(c->log.client_ip == client_ip_logging::truncate);
+    CHECK_FALSE(c->listen.admin);
     CHECK(c->notices.on_unrewritable == unrewritable_answer::error);
     CHECK(c->client_ip.policy.kind == geoip::forwarding_header_kind::x_forwarded_for);
     // Issue 14: what a careful operator would choose.
@@ -123,6 +140,18 @@ TEST_CASE("config: every mistake is reported at file:line:column") {
          "unknown key 'ulr' in [origin]"},
         {"bad listen address", "[listen]\nhttp = [\"localhost:80\"]\n", 2, 9,
          "expected a listen address"},
+        {"second listen address", "[listen]\nhttp = [\"127.0.0.1:80\", \"[::1]:80:80\"]\n", 2, 25,
+         "found \"[::1]:80:80\""},
+        {"bare IPv6 listen address", "[listen]\nhttp = [\"::1:80\"]\n", 2, 9,
+         "(IP literal and port)"},
+        {"listen port of six digits", "[listen]\nhttp = [\"127.0.0.1:000080\"]\n", 2, 9,
+         "expected a listen address"},
+        {"listen port too large", "[listen]\nhttp = [\"127.0.0.1:65536\"]\n", 2, 9,
+         "expected a listen address"},
+        {"bad https address", L + "https = [\"[127.0.0.1]:8443\"]\n", 3, 10,
+         "expected a listen address"},
+        {"bad admin address", L + "admin = \"localhost:9090\"\n", 3, 9,
+         "expected a listen address like \"127.0.0.1:9090\" for 'admin'"},
         {"https without tls", "[listen]\nhttps = [\"0.0.0.0:8443\"]\n", 2, 9, "needs a [tls]"},
         {"origin scheme", L + "[origin]\nurl = \"ftp://x\"\n", 4, 7,
          "expected an http:// or https://"},
@@ -154,6 +183,43 @@ TEST_CASE("config: every mistake is reported at file:line:column") {
                 found = true;
         CHECK(found);
     }
+}
+
+TEST_CASE("config: log.client_ip is the enum the logs use, mapped by the loader") {
+    const std::pair<const char*, client_ip_logging> rows[] = {
+        {"truncate", client_ip_logging::truncate},
+        {"full", client_ip_logging::full},
+        {"none", client_ip_logging::none},
+    };
+    for (const auto& [text, mode] : rows) {
+        INFO(text);
+        temp_config t(std::string("[listen]\nhttp = [\"127.0.0.1:8080\"]\n[log]\nclient_ip = \"") +
+                      text + "\"\n");
+        diagnostics d;
+        auto c = load_config(t.file, d);
+        INFO(all(d));
+        REQUIRE(c);
+        CHECK(c->log.client_ip == mode);
+    }
+    // Case matters, as for every other enumerated value in the file.
+    temp_config t("[listen]\nhttp = [\"127.0.0.1:8080\"]\n[log]\nclient_ip = \"Full\"\n");
+    diagnostics d;
+    CHECK_FALSE(load_config(t.file, d));
+    CHECK(has_errors(d));
+}
+
+TEST_CASE("config: listen addresses are endpoints, an empty admin is no admin listener") {
+    temp_config t("[listen]\nhttp = [\"[fe80::1%1]:80\", \"0.0.0.0:65535\"]\nadmin = \"\"\n");
+    diagnostics d;
+    auto c = load_config(t.file, d);
+    INFO(all(d));
+    REQUIRE(c);
+    REQUIRE(c->listen.http.size() == 2);
+    CHECK(c->listen.http[0].endpoint.address().is_v6());
+    CHECK(c->listen.http[0].endpoint.port() == 80);
+    CHECK(c->listen.http[1].endpoint == endpoint("0.0.0.0", 65535));
+    CHECK(c->listen.https.empty());
+    CHECK_FALSE(c->listen.admin);
 }
 
 TEST_CASE("config: a syntax error or a missing file is one clear diagnostic") {

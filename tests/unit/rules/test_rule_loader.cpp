@@ -294,14 +294,18 @@ TEST_CASE("rule loader: parse_mirror_url") {
     };
     for (const auto& r : rows) {
         INFO(r.url);
-        std::string why;
-        auto m = parse_mirror_url(r.url, why);
+        auto m = parse_mirror_url(r.url);
         if (r.base) {
             REQUIRE(m);
             CHECK(m->base == r.base);
         } else {
             CHECK_FALSE(m);
-            CHECK_FALSE(why.empty());
+            CHECK_FALSE(m.error().empty());
         }
+        // The out-parameter adapter (kept for proxy/cli/explain.cpp) answers the same.
+        std::string why;
+        auto old = parse_mirror_url(r.url, why);
+        CHECK(old.has_value() == m.ok());
+        CHECK(why == (m ? std::string() : m.error()));
     }
 }
