@@ -8,6 +8,8 @@
 #include "rules/notices/notice_text.hpp"
 #include "rules/rule_loader.hpp"
 
+#include <optional>
+
 namespace geogate {
 
 bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out,
@@ -35,18 +37,26 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     }
     const rules::unhealthy_mirrors health(std::move(unhealthy));
     out.unhealthy_mirrors = health.bases();
-    // The same facts serve reads from a request head, then the same classify.
-    std::string_view host_header, user_agent, accept_language, accept_encoding;
+    // The same facts serve reads from a request head, then the same classify. As serve's
+    // parser does: a value is without the whitespace around it, and of a field sent more than
+    // once the first line counts (request_header[field]); only the client-IP header keeps
+    // every line, in order.
+    std::optional<std::string_view> host_header, user_agent, accept_language, accept_encoding;
     std::vector<std::string_view> values;
-    for (const auto& [n, v] : req.headers) {
+    for (const auto& [n, raw] : req.headers) {
+        const std::string_view v = trim_ows(raw);
+        auto first = [&](std::optional<std::string_view>& field) {
+            if (!field)
+                field = v;
+        };
         if (iequals(n, "host"))
-            host_header = v;
+            first(host_header);
         else if (iequals(n, "user-agent"))
-            user_agent = v;
+            first(user_agent);
         else if (iequals(n, "accept-language"))
-            accept_language = v;
+            first(accept_language);
         else if (iequals(n, "accept-encoding"))
-            accept_encoding = v;
+            first(accept_encoding);
         if (iequals(n, cfg.client_ip.header))
             values.push_back(v);
     }
@@ -54,11 +64,11 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
     facts.peer = peer;
     facts.method = req.method;
     facts.target = req.url;
-    facts.host_header = host_header;
+    facts.host_header = host_header.value_or("");
     facts.client_ip_values = values;
-    facts.user_agent = user_agent;
-    facts.accept_language = accept_language;
-    facts.accept_encoding = accept_encoding;
+    facts.user_agent = user_agent.value_or("");
+    facts.accept_language = accept_language.value_or("");
+    facts.accept_encoding = accept_encoding.value_or("");
     const auto cls = classify(facts, snap, &health, &out.trace);
 
     out.peer_address = geoip::unmap(peer).to_string();
