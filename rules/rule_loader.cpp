@@ -680,15 +680,6 @@ result<mirror> parse_mirror_url(std::string_view url) {
     return m;
 }
 
-std::optional<mirror> parse_mirror_url(std::string_view url, std::string& why) {
-    auto m = parse_mirror_url(url);
-    if (!m) {
-        why = m.error();
-        return std::nullopt;
-    }
-    return std::move(*m);
-}
-
 std::vector<std::string> expand_rule_globs(const std::vector<std::string>& globs,
                                            diagnostics& out) {
     std::vector<std::string> files;

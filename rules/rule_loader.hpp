@@ -61,8 +61,5 @@ compile_rules(const std::vector<std::pair<std::string, toml::node>>& documents,
 /// userinfo, path, query, fragment, whitespace, control or non-ASCII characters). On success
 /// fills base ("https://host[:port]", host lower-cased) and host; else says why not.
 result<mirror> parse_mirror_url(std::string_view url);
-/// The same with the older out-parameter shape, for proxy/cli/explain.cpp until it moves to
-/// the one above.
-std::optional<mirror> parse_mirror_url(std::string_view url, std::string& why);
 
 } // namespace geogate::rules

@@ -12,27 +12,20 @@
 
 namespace geogate {
 
-bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out,
-                 std::string& error) {
+result<void> run_explain(const snapshot& snap, const explain_request& req,
+                         rules::explain_input& out) {
     const config& cfg = *snap.cfg;
     error_code ec;
     auto peer = net::ip::make_address(req.peer_ip, ec);
-    if (ec) {
-        error = "--ip: not an IP address: " + req.peer_ip;
-        return false;
-    }
-    if (req.url.empty() || (req.url.front() != '/' && req.url.find("://") == std::string::npos)) {
-        error = "--url: expected /path or http(s)://host/path, got: " + req.url;
-        return false;
-    }
+    if (ec)
+        return fail("--ip: not an IP address: " + req.peer_ip);
+    if (req.url.empty() || (req.url.front() != '/' && req.url.find("://") == std::string::npos))
+        return fail("--url: expected /path or http(s)://host/path, got: " + req.url);
     std::vector<std::string> unhealthy;
     for (const auto& u : req.unhealthy_mirrors) {
-        std::string why;
-        auto m = rules::parse_mirror_url(u, why);
-        if (!m) {
-            error = "--unhealthy-mirror: " + why;
-            return false;
-        }
+        auto m = rules::parse_mirror_url(u);
+        if (!m)
+            return fail("--unhealthy-mirror: " + m.error());
         unhealthy.push_back(m->base);
     }
     const rules::unhealthy_mirrors health(std::move(unhealthy));
@@ -90,7 +83,7 @@ bool run_explain(const snapshot& snap, const explain_request& req, rules::explai
         out.notice_language = cls.notice.text->language;
         out.notice_version = cls.notice.text->version;
     }
-    return true;
+    return {};
 }
 
 } // namespace geogate

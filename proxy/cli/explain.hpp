@@ -2,6 +2,7 @@
 // `geogate explain`: the serve path minus the network. Resolves the client address from the
 // given peer and headers, looks up the region, runs decide() with a trace, and says which
 // redirect target or notice text (language, version) the reader would get.
+#include "common/result.hpp"
 #include "proxy/runtime/snapshot.hpp"
 #include "rules/explain_report.hpp"
 
@@ -21,8 +22,9 @@ struct explain_request {
     std::vector<std::string> unhealthy_mirrors;
 };
 
-/// Fills the report; false with `error` set when the input itself is unusable.
-bool run_explain(const snapshot& snap, const explain_request& req, rules::explain_input& out,
-                 std::string& error);
+/// Fills the report; fails when the input itself is unusable (a bad --ip, --url or
+/// --unhealthy-mirror), saying which.
+result<void> run_explain(const snapshot& snap, const explain_request& req,
+                         rules::explain_input& out);
 
 } // namespace geogate

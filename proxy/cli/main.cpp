@@ -191,9 +191,8 @@ int cmd_explain(const args& a) {
     }
     req.unhealthy_mirrors = a.all("unhealthy-mirror");
     rules::explain_input report;
-    std::string error;
-    if (!run_explain(*snap, req, report, error))
-        return usage(error);
+    if (auto done = run_explain(*snap, req, report); !done)
+        return usage(done.error());
     if (a.has("json"))
         std::printf("%s\n", rules::explain_json(report).c_str());
     else

@@ -302,10 +302,5 @@ TEST_CASE("rule loader: parse_mirror_url") {
             CHECK_FALSE(m);
             CHECK_FALSE(m.error().empty());
         }
-        // The out-parameter adapter (kept for proxy/cli/explain.cpp) answers the same.
-        std::string why;
-        auto old = parse_mirror_url(r.url, why);
-        CHECK(old.has_value() == m.ok());
-        CHECK(why == (m ? std::string() : m.error()));
     }
 }
