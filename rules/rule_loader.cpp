@@ -1,5 +1,6 @@
 #include "rules/rule_loader.hpp"
 
+#include "common/http_text.hpp"
 #include "rules/toml/reader.hpp"
 
 #include <algorithm>
@@ -27,9 +28,6 @@ bool is_digit(char c) {
 }
 char to_upper(char c) {
     return is_lower(c) ? char(c - 'a' + 'A') : c;
-}
-char to_lower(char c) {
-    return is_upper(c) ? char(c - 'A' + 'a') : c;
 }
 
 std::string upper(std::string_view s) {
@@ -266,9 +264,7 @@ private:
             return out;
         const node* n = r.get("hosts");
         for (std::size_t i = 0; i < v->size(); ++i) {
-            std::string h = (*v)[i];
-            for (auto& c : h)
-                c = to_lower(c);
+            std::string h = ascii_lowered((*v)[i]);
             std::string_view bare = h;
             if (bare.starts_with("*."))
                 bare.remove_prefix(2);
@@ -726,9 +722,7 @@ result<mirror> parse_mirror_url(std::string_view url) {
         if (!ok)
             return fail("expected a port from 1 to 65535 in mirror URL " + quoted(url));
     }
-    std::string h(host);
-    for (auto& c : h)
-        c = to_lower(c);
+    std::string h = ascii_lowered(host);
     if (!host_shape(h))
         return fail("expected a host name (letters, digits, '-', '.') in mirror URL " +
                     quoted(url));
