@@ -1,9 +1,11 @@
 #pragma once
-// Small ASCII helpers for HTTP header text (RFC 9110 5.6), shared by geoip/, rules/ and proxy/
-// so that each rule of the grammar is written once. Header-only, constexpr, no allocation:
-// they run on every request.
+// Small ASCII helpers for HTTP header text (RFC 9110 5.6) and the ASCII text around it (HTML
+// and CSP whitespace, case folding), shared by geoip/, rules/ and proxy/ so that each rule of
+// the grammar is written once. Header-only, constexpr, no allocation (but ascii_lowered, which
+// returns a string): they run on every request.
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace geogate {
@@ -13,13 +15,38 @@ constexpr bool is_ows(char c) noexcept {
     return c == ' ' || c == '\t';
 }
 
-/// `s` without leading and trailing OWS.
-constexpr std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front()))
+/// HTTP whitespace (Fetch): TAB, LF, CR, SP.
+constexpr bool is_http_ws(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/// ASCII whitespace (WHATWG Infra; HTML, CSP): TAB, LF, FF, CR, SP.
+constexpr bool is_ascii_ws(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/// `s` without the leading and trailing bytes for which `is_ws` holds.
+template <class Pred> constexpr std::string_view trim_if(std::string_view s, Pred is_ws) noexcept {
+    while (!s.empty() && is_ws(s.front()))
         s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back()))
+    while (!s.empty() && is_ws(s.back()))
         s.remove_suffix(1);
     return s;
+}
+
+/// `s` without leading and trailing OWS.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+    return trim_if(s, is_ows);
+}
+
+/// `s` without leading and trailing HTTP whitespace.
+constexpr std::string_view trim_http_ws(std::string_view s) noexcept {
+    return trim_if(s, is_http_ws);
+}
+
+/// `s` without leading and trailing ASCII whitespace.
+constexpr std::string_view trim_ascii_ws(std::string_view s) noexcept {
+    return trim_if(s, is_ascii_ws);
 }
 
 constexpr char ascii_lower(char c) noexcept {
@@ -34,6 +61,19 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
         if (ascii_lower(a[i]) != ascii_lower(b[i]))
             return false;
     return true;
+}
+
+/// `s` starts with `prefix`, ASCII case-insensitively.
+constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+/// A copy of `s` with ASCII upper-case letters lowered (other bytes kept).
+inline std::string ascii_lowered(std::string_view s) {
+    std::string r(s);
+    for (char& c : r)
+        c = ascii_lower(c);
+    return r;
 }
 
 /// RFC 9110 12.4.2 qvalue, "0" ["." 0*3DIGIT] / "1" ["." 0*3"0"], in thousandths; -1 when
@@ -68,6 +108,23 @@ constexpr std::array<bool, 256> alnum_and(std::string_view extra) noexcept {
     for (char c : extra)
         t[static_cast<unsigned char>(c)] = true;
     return t;
+}
+
+/// tchar (RFC 9110 5.6.2).
+inline constexpr std::array<bool, 256> tchar_table = alnum_and("!#$%&'*+-.^_`|~");
+
+constexpr bool is_tchar(char c) noexcept {
+    return tchar_table[static_cast<unsigned char>(c)];
+}
+
+/// token = 1*tchar (RFC 9110 5.6.2).
+constexpr bool is_token(std::string_view s) noexcept {
+    if (s.empty())
+        return false;
+    for (char c : s)
+        if (!is_tchar(c))
+            return false;
+    return true;
 }
 
 } // namespace geogate

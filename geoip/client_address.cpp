@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 namespace geogate::geoip {
 namespace {
@@ -88,12 +87,6 @@ std::optional<address> parse_node(std::string_view s) noexcept {
 struct node {
     std::optional<address> addr;
 };
-
-bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
-}
 
 // RFC 7239: forwarded-element *( "," forwarded-element ), element = pair *( ";" pair ).
 // Parsed left to right per line (quoted strings may hide ',' and ';'); a syntax error turns

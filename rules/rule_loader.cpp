@@ -1,10 +1,12 @@
 #include "rules/rule_loader.hpp"
 
+#include "common/http_text.hpp"
 #include "rules/toml/reader.hpp"
 
 #include <algorithm>
 #include <glob.h>
 #include <map>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
 
@@ -26,9 +28,6 @@ bool is_digit(char c) {
 }
 char to_upper(char c) {
     return is_lower(c) ? char(c - 'a' + 'A') : c;
-}
-char to_lower(char c) {
-    return is_upper(c) ? char(c - 'A' + 'a') : c;
 }
 
 std::string upper(std::string_view s) {
@@ -265,9 +264,7 @@ private:
             return out;
         const node* n = r.get("hosts");
         for (std::size_t i = 0; i < v->size(); ++i) {
-            std::string h = (*v)[i];
-            for (auto& c : h)
-                c = to_lower(c);
+            std::string h = ascii_lowered((*v)[i]);
             std::string_view bare = h;
             if (bare.starts_with("*."))
                 bare.remove_prefix(2);
@@ -369,6 +366,191 @@ private:
                                    std::string(valid_for));
     }
 
+    // One [[rule]] being read: the rule so far and the action-dependent keys, which can only
+    // be checked once the action is known.
+    struct rule_draft {
+        explicit rule_draft(const node& e) : element(e) {}
+        const node& element;
+        std::string label = "[[rule]]"; // "[[rule]] 'name'" when it has a name
+        rule x;
+        bool act_ok = false;
+        std::optional<std::string> notice;
+        std::optional<std::string> position;
+        std::optional<std::int64_t> status;
+        std::optional<std::string> blocked_by;
+    };
+
+    void read_name(reader& r, rule_draft& d) {
+        auto nm = r.string("name");
+        if (!nm) {
+            if (!r.has("name"))
+                r.error(d.element, "[[rule]] needs name = \"...\"");
+        } else if (!is_name(*nm)) {
+            r.error(*r.get("name"),
+                    "rule name " + quoted(*nm) + " must be 1-128 letters, digits, '-', '_' or '.'");
+        } else if (auto it = names_.find(*nm); it != names_.end()) {
+            r.error(*r.get("name"),
+                    "duplicate rule name '" + *nm + "'; first defined at " + it->second);
+        } else {
+            names_.emplace(*nm, position_text(r.file(), r.get("name")->where));
+            d.x.name = *nm;
+        }
+    }
+
+    void read_regions(reader& r, rule_draft& d) {
+        if (auto m = regions(r, "regions")) {
+            d.x.regions = std::move(*m);
+            if (d.x.regions.empty() && r.has("regions"))
+                r.error(*r.get("regions"), "expected at least one region in 'regions' (\"*\" "
+                                           "means every reader)");
+        }
+        if (!r.has("regions"))
+            r.error(d.element, d.label + " needs regions = [...] (use [\"*\"] for every reader)");
+    }
+
+    void read_action(reader& r, rule_draft& d) {
+        auto act = r.string("action");
+        if (act) {
+            static const std::pair<const char*, action> names[] = {{"pass", action::pass},
+                                                                   {"notice", action::notice},
+                                                                   {"redirect", action::redirect},
+                                                                   {"block", action::block}};
+            for (const auto& [s, a] : names)
+                if (*act == s) {
+                    d.x.act = a;
+                    d.act_ok = true;
+                }
+            if (!d.act_ok)
+                r.error(*r.get("action"), "expected action \"pass\", \"notice\", \"redirect\" or "
+                                          "\"block\", found " +
+                                              quoted(*act));
+        } else if (!r.has("action")) {
+            r.error(d.element, d.label + " needs action = \"pass\" | \"notice\" | \"redirect\" | "
+                                         "\"block\"");
+        }
+    }
+
+    // Each key of a [[rule]] and its reader, in reading order: that order is the order of the
+    // diagnostics and of the "expected one of" list in an unknown-key error.
+    using key_reader = void (*)(compiler&, reader&, rule_draft&);
+    struct rule_key {
+        std::string_view key;
+        key_reader read;
+    };
+    static constexpr rule_key rule_keys[] = {
+        {"name", [](compiler& c, reader& r, rule_draft& d) { c.read_name(r, d); }},
+        {"regions", [](compiler& c, reader& r, rule_draft& d) { c.read_regions(r, d); }},
+        {"except_regions",
+         [](compiler& c, reader& r, rule_draft& d) {
+             if (auto m = c.regions(r, "except_regions"))
+                 d.x.except_regions = std::move(*m);
+         }},
+        {"hosts", [](compiler& c, reader& r, rule_draft& d) { d.x.hosts = c.hosts(r); }},
+        {"paths", [](compiler& c, reader& r, rule_draft& d) { d.x.paths = c.paths(r, "paths"); }},
+        {"except_paths", [](compiler& c, reader& r,
+                            rule_draft& d) { d.x.except_paths = c.paths(r, "except_paths"); }},
+        {"methods", [](compiler& c, reader& r, rule_draft& d) { d.x.methods = c.methods(r); }},
+        {"user_agents", [](compiler& c, reader& r,
+                           rule_draft& d) { d.x.user_agents = c.agents(r, "user_agents"); }},
+        {"except_user_agents",
+         [](compiler& c, reader& r, rule_draft& d) {
+             d.x.except_user_agents = c.agents(r, "except_user_agents");
+         }},
+        {"action", [](compiler& c, reader& r, rule_draft& d) { c.read_action(r, d); }},
+        // checked against the action in check_action_keys
+        {"notice", [](compiler&, reader& r, rule_draft& d) { d.notice = r.string("notice"); }},
+        {"position",
+         [](compiler&, reader& r, rule_draft& d) { d.position = r.string("position"); }},
+        {"status",
+         [](compiler&, reader& r, rule_draft& d) { d.status = r.integer("status", 100, 599); }},
+        {"blocked_by",
+         [](compiler&, reader& r, rule_draft& d) { d.blocked_by = r.string("blocked_by"); }},
+        {"mirrors", [](compiler& c, reader& r, rule_draft& d) { c.read_mirrors(r, d.x); }},
+    };
+
+    void check_notice(reader& r, rule_draft& d, const char* a) {
+        if (d.x.act != action::notice && d.x.act != action::block) {
+            forbid(r, "notice", a, "actions \"notice\" and \"block\"");
+            return;
+        }
+        if (!d.notice) {
+            if (!r.has("notice"))
+                r.error(d.element,
+                        d.label + " with action \"" + a + "\" needs notice = \"<notice id>\"");
+        } else if (!is_name(*d.notice)) {
+            r.error(*r.get("notice"), "expected a notice id (letters, digits, '-', '_', "
+                                      "'.'), found " +
+                                          quoted(*d.notice));
+        } else if (notices_ && !notices_(*d.notice)) {
+            r.error(*r.get("notice"), "unknown notice '" + *d.notice +
+                                          "'; expected the id of a notice in the notices "
+                                          "directory");
+        } else {
+            d.x.notice = *d.notice;
+        }
+    }
+
+    void check_position(reader& r, rule_draft& d, const char* a) {
+        if (d.x.act != action::notice) {
+            forbid(r, "position", a, "action \"notice\"");
+            return;
+        }
+        if (!d.position)
+            return;
+        if (*d.position == "body-start")
+            d.x.position = notice_position::body_start;
+        else if (*d.position == "body-end")
+            d.x.position = notice_position::body_end;
+        else
+            r.error(*r.get("position"), "expected position \"body-start\" or \"body-end\", found " +
+                                            quoted(*d.position));
+    }
+
+    void check_redirect(reader& r, rule_draft& d, const char* a) {
+        if (d.x.act != action::redirect) {
+            forbid(r, "mirrors", a, "action \"redirect\"");
+            return;
+        }
+        if (!r.has("mirrors"))
+            r.error(d.element, d.label + " with action \"redirect\" needs mirrors = "
+                                         "[\"https://...\"]");
+        d.x.status = 302;
+        if (!d.status)
+            return;
+        static const int ok[] = {301, 302, 303, 307, 308};
+        if (std::find(std::begin(ok), std::end(ok), *d.status) == std::end(ok))
+            r.error(*r.get("status"), "expected a redirect status 301, 302, 303, 307 or "
+                                      "308, found " +
+                                          std::to_string(*d.status));
+        else
+            d.x.status = static_cast<unsigned>(*d.status);
+    }
+
+    void check_block(reader& r, rule_draft& d, const char* a) {
+        if (d.x.act != action::block) {
+            forbid(r, "blocked_by", a, "action \"block\"");
+            if (d.x.act != action::redirect)
+                forbid(r, "status", a, "actions \"redirect\" and \"block\"");
+            return;
+        }
+        d.x.status = 451;
+        if (d.status && *d.status != 451)
+            r.error(*r.get("status"), "action \"block\" always answers 451; found status " +
+                                          std::to_string(*d.status));
+        if (!d.blocked_by)
+            return;
+        const std::string& b = *d.blocked_by;
+        bool ok = (b.starts_with("https://") || b.starts_with("http://")) && !has_bad_chars(b) &&
+                  b.find_first_of("<>\"") == std::string::npos;
+        if (!ok)
+            r.error(*r.get("blocked_by"), "expected an absolute http(s) URL without "
+                                          "spaces, quotes or angle brackets for "
+                                          "'blocked_by', found " +
+                                              quoted(b));
+        else
+            d.x.blocked_by = b;
+    }
+
     void read_rule(const std::string& file, const node& element) {
         if (!element.is_table()) {
             diagnostic d;
@@ -379,152 +561,25 @@ private:
             out_.push_back(std::move(d));
             return;
         }
-        rule x;
-        x.file = file;
-        x.where = element.where;
-        auto name = element.find("name");
-        std::string label = "[[rule]]";
-        if (name && name->is_string())
-            label = "[[rule]] '" + name->text + "'";
-        reader r(element, file, label, out_);
-
-        auto nm = r.string("name");
-        if (!nm) {
-            if (!r.has("name"))
-                r.error(element, "[[rule]] needs name = \"...\"");
-        } else if (!is_name(*nm)) {
-            r.error(*r.get("name"),
-                    "rule name " + quoted(*nm) + " must be 1-128 letters, digits, '-', '_' or '.'");
-        } else if (auto it = names_.find(*nm); it != names_.end()) {
-            r.error(*r.get("name"),
-                    "duplicate rule name '" + *nm + "'; first defined at " + it->second);
-        } else {
-            names_.emplace(*nm, position_text(file, r.get("name")->where));
-            x.name = *nm;
-        }
-
-        if (auto m = regions(r, "regions")) {
-            x.regions = std::move(*m);
-            if (x.regions.empty() && r.has("regions"))
-                r.error(*r.get("regions"), "expected at least one region in 'regions' (\"*\" "
-                                           "means every reader)");
-        }
-        if (!r.has("regions"))
-            r.error(element, label + " needs regions = [...] (use [\"*\"] for every reader)");
-        if (auto m = regions(r, "except_regions"))
-            x.except_regions = std::move(*m);
-        x.hosts = hosts(r);
-        x.paths = paths(r, "paths");
-        x.except_paths = paths(r, "except_paths");
-        x.methods = methods(r);
-        x.user_agents = agents(r, "user_agents");
-        x.except_user_agents = agents(r, "except_user_agents");
-
-        auto act = r.string("action");
-        bool act_ok = false;
-        if (act) {
-            static const std::pair<const char*, action> names[] = {{"pass", action::pass},
-                                                                   {"notice", action::notice},
-                                                                   {"redirect", action::redirect},
-                                                                   {"block", action::block}};
-            for (const auto& [s, a] : names)
-                if (*act == s) {
-                    x.act = a;
-                    act_ok = true;
-                }
-            if (!act_ok)
-                r.error(*r.get("action"), "expected action \"pass\", \"notice\", \"redirect\" or "
-                                          "\"block\", found " +
-                                              quoted(*act));
-        } else if (!r.has("action")) {
-            r.error(element, label + " needs action = \"pass\" | \"notice\" | \"redirect\" | "
-                                     "\"block\"");
-        }
-
-        auto notice = r.string("notice");
-        auto position = r.string("position");
-        auto status = r.integer("status", 100, 599);
-        auto blocked_by = r.string("blocked_by");
-        read_mirrors(r, x);
+        rule_draft d(element);
+        d.x.file = file;
+        d.x.where = element.where;
+        if (auto name = element.find("name"); name && name->is_string())
+            d.label = "[[rule]] '" + name->text + "'";
+        reader r(element, file, d.label, out_);
+        for (const auto& k : rule_keys)
+            k.read(*this, r, d);
         r.finish();
-        if (!act_ok) {
+        if (!d.act_ok)
             return;
-        }
-        const char* a = to_string(x.act);
-        if (x.act == action::notice || x.act == action::block) {
-            if (!notice) {
-                if (!r.has("notice"))
-                    r.error(element,
-                            label + " with action \"" + a + "\" needs notice = \"<notice id>\"");
-            } else if (!is_name(*notice)) {
-                r.error(*r.get("notice"), "expected a notice id (letters, digits, '-', '_', "
-                                          "'.'), found " +
-                                              quoted(*notice));
-            } else if (notices_ && !notices_(*notice)) {
-                r.error(*r.get("notice"), "unknown notice '" + *notice +
-                                              "'; expected the id of a notice in the notices "
-                                              "directory");
-            } else {
-                x.notice = *notice;
-            }
-        } else {
-            forbid(r, "notice", a, "actions \"notice\" and \"block\"");
-        }
-        if (x.act == action::notice) {
-            if (position) {
-                if (*position == "body-start")
-                    x.position = notice_position::body_start;
-                else if (*position == "body-end")
-                    x.position = notice_position::body_end;
-                else
-                    r.error(*r.get("position"),
-                            "expected position \"body-start\" or \"body-end\", found " +
-                                quoted(*position));
-            }
-        } else {
-            forbid(r, "position", a, "action \"notice\"");
-        }
-        if (x.act == action::redirect) {
-            if (!r.has("mirrors"))
-                r.error(element, label + " with action \"redirect\" needs mirrors = "
-                                         "[\"https://...\"]");
-            x.status = 302;
-            if (status) {
-                static const int ok[] = {301, 302, 303, 307, 308};
-                if (std::find(std::begin(ok), std::end(ok), *status) == std::end(ok))
-                    r.error(*r.get("status"), "expected a redirect status 301, 302, 303, 307 or "
-                                              "308, found " +
-                                                  std::to_string(*status));
-                else
-                    x.status = static_cast<unsigned>(*status);
-            }
-        } else {
-            forbid(r, "mirrors", a, "action \"redirect\"");
-        }
-        if (x.act == action::block) {
-            x.status = 451;
-            if (status && *status != 451)
-                r.error(*r.get("status"), "action \"block\" always answers 451; found status " +
-                                              std::to_string(*status));
-            if (blocked_by) {
-                bool ok =
-                    (blocked_by->starts_with("https://") || blocked_by->starts_with("http://")) &&
-                    !has_bad_chars(*blocked_by) &&
-                    blocked_by->find_first_of("<>\"") == std::string::npos;
-                if (!ok)
-                    r.error(*r.get("blocked_by"), "expected an absolute http(s) URL without "
-                                                  "spaces, quotes or angle brackets for "
-                                                  "'blocked_by', found " +
-                                                      quoted(*blocked_by));
-                else
-                    x.blocked_by = *blocked_by;
-            }
-        } else {
-            forbid(r, "blocked_by", a, "action \"block\"");
-            if (x.act != action::redirect)
-                forbid(r, "status", a, "actions \"redirect\" and \"block\"");
-        }
-        set_.rules.push_back(std::move(x));
+        // The keys that depend on the action, in this order: notice, position, redirect's
+        // mirrors and status, block's status and blocked_by.
+        const char* a = to_string(d.x.act);
+        check_notice(r, d, a);
+        check_position(r, d, a);
+        check_redirect(r, d, a);
+        check_block(r, d, a);
+        set_.rules.push_back(std::move(d.x));
     }
 
     // ---- shadowing: does earlier rule `a` match every request that `b` matches? ----
@@ -667,9 +722,7 @@ result<mirror> parse_mirror_url(std::string_view url) {
         if (!ok)
             return fail("expected a port from 1 to 65535 in mirror URL " + quoted(url));
     }
-    std::string h(host);
-    for (auto& c : h)
-        c = to_lower(c);
+    std::string h = ascii_lowered(host);
     if (!host_shape(h))
         return fail("expected a host name (letters, digits, '-', '.') in mirror URL " +
                     quoted(url));

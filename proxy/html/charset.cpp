@@ -1,5 +1,7 @@
 #include "proxy/html/charset.hpp"
 
+#include "common/http_text.hpp"
+
 #include <algorithm>
 
 namespace geogate::html {
@@ -8,39 +10,8 @@ namespace {
 
 constexpr std::size_t prescan_limit = 1024;
 
-constexpr bool is_ws(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-constexpr char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
-}
 constexpr bool is_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-std::string lowered(std::string_view s) {
-    std::string r;
-    r.reserve(s.size());
-    for (char c : s)
-        r += lower(c);
-    return r;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_ws(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_ws(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool starts_ci(std::string_view s, std::size_t at, std::string_view p) {
-    if (s.size() - at < p.size())
-        return false;
-    for (std::size_t i = 0; i < p.size(); ++i)
-        if (lower(s[at + i]) != p[i])
-            return false;
-    return true;
 }
 
 // The "charset=" in a meta content attribute (HTML "extracting a character encoding from a
@@ -50,19 +21,19 @@ std::string charset_in_content(std::string_view s) {
     for (;;) {
         std::size_t found = std::string_view::npos;
         for (std::size_t k = i; k + 7 <= s.size(); ++k)
-            if (starts_ci(s, k, "charset")) {
+            if (istarts_with(s.substr(k), "charset")) {
                 found = k;
                 break;
             }
         if (found == std::string_view::npos)
             return {};
         i = found + 7;
-        while (i < s.size() && is_ws(s[i]))
+        while (i < s.size() && is_ascii_ws(s[i]))
             ++i;
         if (i >= s.size() || s[i] != '=')
             continue;
         ++i;
-        while (i < s.size() && is_ws(s[i]))
+        while (i < s.size() && is_ascii_ws(s[i]))
             ++i;
         if (i >= s.size())
             return {};
@@ -70,12 +41,12 @@ std::string charset_in_content(std::string_view s) {
             const auto close = s.find(s[i], i + 1);
             if (close == std::string_view::npos)
                 return {};
-            return lowered(trim(s.substr(i + 1, close - i - 1)));
+            return ascii_lowered(trim_ascii_ws(s.substr(i + 1, close - i - 1)));
         }
         std::size_t e = i;
-        while (e < s.size() && !is_ws(s[e]) && s[e] != ';')
+        while (e < s.size() && !is_ascii_ws(s[e]) && s[e] != ';')
             ++e;
-        return lowered(s.substr(i, e - i));
+        return ascii_lowered(s.substr(i, e - i));
     }
 }
 
@@ -86,7 +57,7 @@ struct attr {
 
 // HTML "get an attribute"; false when the tag ends ('>') or the input is cut (`cut` set).
 bool get_attr(std::string_view s, std::size_t& i, attr& a, bool& cut) {
-    while (i < s.size() && (is_ws(s[i]) || s[i] == '/'))
+    while (i < s.size() && (is_ascii_ws(s[i]) || s[i] == '/'))
         ++i;
     if (i >= s.size()) {
         cut = true;
@@ -98,10 +69,10 @@ bool get_attr(std::string_view s, std::size_t& i, attr& a, bool& cut) {
     }
     a.name.clear();
     a.value = {};
-    a.name += lower(s[i++]); // even '=' starts a name here
-    while (i < s.size() && !is_ws(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=')
-        a.name += lower(s[i++]);
-    while (i < s.size() && is_ws(s[i]))
+    a.name += ascii_lower(s[i++]); // even '=' starts a name here
+    while (i < s.size() && !is_ascii_ws(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=')
+        a.name += ascii_lower(s[i++]);
+    while (i < s.size() && is_ascii_ws(s[i]))
         ++i;
     if (i >= s.size()) {
         cut = true;
@@ -110,7 +81,7 @@ bool get_attr(std::string_view s, std::size_t& i, attr& a, bool& cut) {
     if (s[i] != '=')
         return true;
     ++i;
-    while (i < s.size() && is_ws(s[i]))
+    while (i < s.size() && is_ascii_ws(s[i]))
         ++i;
     if (i >= s.size()) {
         cut = true;
@@ -127,7 +98,7 @@ bool get_attr(std::string_view s, std::size_t& i, attr& a, bool& cut) {
         return true;
     }
     const std::size_t b = i;
-    while (i < s.size() && !is_ws(s[i]) && s[i] != '>')
+    while (i < s.size() && !is_ascii_ws(s[i]) && s[i] != '>')
         ++i;
     if (i >= s.size()) {
         cut = true;
@@ -155,9 +126,9 @@ std::string charset_from_content_type(std::string_view ct) {
         const auto eq = ct.find('=');
         if (eq == std::string_view::npos)
             return {};
-        const auto name = trim(ct.substr(0, eq));
+        const auto name = trim_ascii_ws(ct.substr(0, eq));
         auto rest = ct.substr(eq + 1);
-        while (!rest.empty() && is_ws(rest.front()))
+        while (!rest.empty() && is_ascii_ws(rest.front()))
             rest.remove_prefix(1);
         std::string value;
         std::size_t used = 0;
@@ -171,10 +142,10 @@ std::string charset_from_content_type(std::string_view ct) {
             used = std::min(k + 1, rest.size());
         } else {
             used = std::min(rest.find(';'), rest.size());
-            value = std::string(trim(rest.substr(0, used)));
+            value = std::string(trim_ascii_ws(rest.substr(0, used)));
         }
-        if (lowered(name) == "charset")
-            return lowered(trim(value));
+        if (ascii_lowered(name) == "charset")
+            return ascii_lowered(trim_ascii_ws(value));
         ct = rest.substr(used);
         semi = ct.find(';');
     }
@@ -184,17 +155,9 @@ std::string charset_from_content_type(std::string_view ct) {
 bool is_utf8(std::string_view label) noexcept {
     static constexpr std::string_view labels[] = {
         "utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"};
-    label = trim(label);
-    for (auto l : labels) {
-        if (l.size() != label.size())
-            continue;
-        bool same = true;
-        for (std::size_t i = 0; i < l.size() && same; ++i)
-            same = lower(label[i]) == l[i];
-        if (same)
-            return true;
-    }
-    return false;
+    label = trim_ascii_ws(label);
+    return std::any_of(std::begin(labels), std::end(labels),
+                       [&](std::string_view l) { return iequals(label, l); });
 }
 
 std::string prescan_meta_charset(std::string_view s, bool& complete) {
@@ -216,27 +179,27 @@ std::string prescan_meta_charset(std::string_view s, bool& complete) {
         }
         if (s.size() - i < 6 && !full)
             return incomplete(); // "<meta " may still be arriving
-        if (starts_ci(s, i, "<!--")) {
+        if (istarts_with(s.substr(i), "<!--")) {
             const auto end = s.find("-->", i + 2);
             if (end == std::string_view::npos)
                 return incomplete();
             i = end + 3;
             continue;
         }
-        const bool meta =
-            starts_ci(s, i, "<meta") && i + 5 < s.size() && (is_ws(s[i + 5]) || s[i + 5] == '/');
+        const bool meta = istarts_with(s.substr(i), "<meta") && i + 5 < s.size() &&
+                          (is_ascii_ws(s[i + 5]) || s[i + 5] == '/');
         if (meta) {
             i += 6;
             attr a;
             bool cut = false, http_equiv = false, need_pragma_known = false;
             std::string charset, from_content;
             while (get_attr(s, i, a, cut)) {
-                if (a.name == "http-equiv" && lowered(a.value) == "content-type")
+                if (a.name == "http-equiv" && ascii_lowered(a.value) == "content-type")
                     http_equiv = true;
                 else if (a.name == "content" && from_content.empty())
                     from_content = charset_in_content(a.value);
                 else if (a.name == "charset" && charset.empty()) {
-                    charset = lowered(trim(a.value));
+                    charset = ascii_lowered(trim_ascii_ws(a.value));
                     need_pragma_known = true;
                 }
             }
@@ -252,7 +215,7 @@ std::string prescan_meta_charset(std::string_view s, bool& complete) {
             (is_alpha(s[i + 1]) || (s[i + 1] == '/' && i + 2 < s.size() && is_alpha(s[i + 2])))) {
             // another tag: skip its name and attributes (a quoted '>' does not end it)
             ++i;
-            while (i < s.size() && !is_ws(s[i]) && s[i] != '>')
+            while (i < s.size() && !is_ascii_ws(s[i]) && s[i] != '>')
                 ++i;
             attr a;
             bool cut = false;

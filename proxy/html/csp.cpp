@@ -1,5 +1,7 @@
 #include "proxy/html/csp.hpp"
 
+#include "common/http_text.hpp"
+
 #include <algorithm>
 #include <openssl/evp.h>
 #include <optional>
@@ -8,30 +10,14 @@ namespace geogate::html {
 
 namespace {
 
-constexpr bool is_ws(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (char& c : r)
-        if (c >= 'A' && c <= 'Z')
-            c = char(c | 0x20);
-    return r;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
-}
-
 std::vector<std::string_view> tokens(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < s.size()) {
-        while (i < s.size() && is_ws(s[i]))
+        while (i < s.size() && is_ascii_ws(s[i]))
             ++i;
         const std::size_t b = i;
-        while (i < s.size() && !is_ws(s[i]))
+        while (i < s.size() && !is_ascii_ws(s[i]))
             ++i;
         if (i > b)
             out.push_back(s.substr(b, i - b));
@@ -64,15 +50,15 @@ policy parse_policy(std::string_view text) {
         if (semi == std::string_view::npos)
             semi = text.size();
         std::size_t b = pos, e = semi;
-        while (b < e && is_ws(text[b]))
+        while (b < e && is_ascii_ws(text[b]))
             ++b;
-        while (e > b && is_ws(text[e - 1]))
+        while (e > b && is_ascii_ws(text[e - 1]))
             --e;
         pos = semi + 1;
         if (b == e)
             continue;
         auto toks = tokens(text.substr(b, e - b));
-        const std::string name = lower(toks.front());
+        const std::string name = ascii_lowered(toks.front());
         const bool valid = std::all_of(name.begin(), name.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
         });
@@ -85,11 +71,11 @@ policy parse_policy(std::string_view text) {
 }
 
 bool is_nonce(std::string_view s) {
-    return starts_with_ci(s, "'nonce-") && s.size() > 8;
+    return istarts_with(s, "'nonce-") && s.size() > 8;
 }
 bool is_hash(std::string_view s) {
-    return starts_with_ci(s, "'sha256-") || starts_with_ci(s, "'sha384-") ||
-           starts_with_ci(s, "'sha512-");
+    return istarts_with(s, "'sha256-") || istarts_with(s, "'sha384-") ||
+           istarts_with(s, "'sha512-");
 }
 
 const directive* governing(const policy& p) {
@@ -103,7 +89,7 @@ const directive* governing(const policy& p) {
 bool restricts(const directive& d) {
     bool unsafe_inline = false, nonce_or_hash = false;
     for (auto s : d.sources) {
-        if (lower(s) == "'unsafe-inline'")
+        if (iequals(s, "'unsafe-inline'"))
             unsafe_inline = true;
         if (is_nonce(s) || is_hash(s))
             nonce_or_hash = true;
@@ -139,7 +125,7 @@ std::string amend_policy(const policy& p, std::string_view hash) {
     std::string out;
     if (d->name == "default-src") {
         out.assign(p.text);
-        while (!out.empty() && is_ws(out.back()))
+        while (!out.empty() && is_ascii_ws(out.back()))
             out.pop_back();
         if (!out.empty() && out.back() != ';')
             out += ';';
@@ -148,7 +134,7 @@ std::string amend_policy(const policy& p, std::string_view hash) {
         out += "style-src";
         // 'unsafe-inline' is inert here (the list has a nonce or hash): not copied
         for (auto s : d->sources)
-            if (lower(s) != "'none'" && lower(s) != "'unsafe-inline'") {
+            if (!iequals(s, "'none'") && !iequals(s, "'unsafe-inline'")) {
                 out += ' ';
                 out += s;
             }
@@ -157,7 +143,7 @@ std::string amend_policy(const policy& p, std::string_view hash) {
         return out;
     }
     const bool lone_none =
-        d->sources.empty() || (d->sources.size() == 1 && lower(d->sources[0]) == "'none'");
+        d->sources.empty() || (d->sources.size() == 1 && iequals(d->sources[0], "'none'"));
     std::string replacement;
     if (lone_none) {
         replacement =
@@ -240,7 +226,7 @@ std::optional<std::string> amend_meta_csp_for_style(std::string_view value,
         bool changed = false, first = true, prev_amended = false;
         for (auto text : split_policies(value)) {
             if (!first) {
-                if (prev_amended && !out.empty() && !is_ws(out.back()))
+                if (prev_amended && !out.empty() && !is_ascii_ws(out.back()))
                     out += ' ';
                 out += ',';
             }

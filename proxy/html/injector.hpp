@@ -6,7 +6,9 @@
 // escaped / double-escaped states), <style>, <textarea>, <title>, <xmp>, <iframe>, <noembed>,
 // <noframes>, <noscript> (scripting enabled), <plaintext>, a <template>, or an attribute value.
 // Tag names are ASCII case-insensitive; <bodyx> is not a body; <body/> is one.
-// No Asio, no Beast: bytes in, views out.
+// No Asio, no Beast: bytes in, views out. What is real is html_tokenizer's (one streaming
+// pass, events pulled per tag); this class is the policy: where the fragment goes, what is
+// held back, which <meta> tags are amended.
 //
 // Fallback (no real body tag):
 //  - body_start: the browser opens the body implicitly at the first thing that cannot live in
@@ -43,6 +45,8 @@
 // Output is byte-identical for every split of the same input (tests/unit/html feed it split
 // at every offset; tests/fuzz checks the invariant). Apart from the fragment (with its closer) and
 // amended meta CSP tags, the output is the input.
+#include "proxy/html/html_tokenizer.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -96,23 +100,23 @@ public:
     std::size_t held() const noexcept { return held_.size(); }
 
 private:
-    enum class st : std::uint8_t;
-
+    struct sink;
     const char* scan(const char* p, const char* end);
+    // the policy: what each tokenizer event means for the insertion point (inlined into the
+    // tokenizer's loop: they run for every tag)
+    [[gnu::always_inline]] inline void on_tag_name(const html_tag& t);
+    [[gnu::always_inline]] inline void on_tag(const html_tag& t);
+    void meta_done(std::uint64_t end);
+    void text_events() noexcept;
     /// The bytes that end whatever construct the document ends inside (comment, script,
     /// raw-text element, tag, <template>), so a fragment appended after them is rendered.
     std::string end_of_document_closer() const;
-    void name_done();
-    void tag_done(const char* gt);
-    void meta_done(const char* gt);
+    // emission
     void insert_at(std::uint64_t abs);
     void flush_to(std::uint64_t abs);
     bool hold_start(std::uint64_t& abs) const noexcept;
     std::uint64_t at(const char* p) const noexcept {
         return base_ + static_cast<std::uint64_t>(p - in_.data());
-    }
-    bool name_is(std::string_view n) const noexcept {
-        return name_len_ == n.size() && std::string_view(name_, name_len_) == n;
     }
 
     std::string fragment_;
@@ -132,28 +136,15 @@ private:
     std::string_view in_;
     std::vector<std::string_view>* out_ = nullptr;
 
-    // tokenizer
-    st state_;
+    html_tokenizer tok_;
     bool stop_ = false; // scan() returns early so feed() re-evaluates the hold bound
-    bool is_end_ = false;
-    bool self_closing_ = false;
-    bool mismatch_ = false;
-    bool bom_ = true;
-    bool md_cdata_ = false;
-    std::uint8_t match_ = 0;
-    std::uint8_t name_len_ = 0;
-    char name_[16] = {};
-    const char* raw_name_ = "";
-    std::uint8_t raw_len_ = 0;
     std::uint32_t template_depth_ = 0;
-    std::uint32_t foreign_depth_ = 0;
-    std::uint64_t lt_ = 0; // offset of the '<' of the current tag
     bool have_cand_ = false;
     std::uint64_t cand_ = 0; // body_end: offset of the '<' of the last real </body>
 
     // meta CSP
     bool meta_on_ = false;
-    bool meta_ = false; // inside a <meta> start tag that starts at lt_
+    bool meta_ = false; // inside a <meta> start tag that starts at tok_.tag().lt
     std::size_t max_meta_ = default_max_meta_tag;
     std::string meta_hash_;
     std::string meta_nonce_;

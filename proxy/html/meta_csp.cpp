@@ -9,9 +9,6 @@ namespace geogate::html {
 
 namespace {
 
-constexpr bool is_ws(char c) noexcept {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
-}
 constexpr bool is_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -91,22 +88,22 @@ struct attr_span {
 template <class F> void for_each_attribute(std::string_view tag, F&& on_attr) {
     const std::size_t n = tag.size();
     std::size_t i = 1;
-    while (i < n && !is_ws(tag[i]) && tag[i] != '/' && tag[i] != '>')
+    while (i < n && !is_ascii_ws(tag[i]) && tag[i] != '/' && tag[i] != '>')
         ++i; // tag name
     std::string name;
     for (;;) {
         // before attribute name (a '/' not followed by '>' is skipped: self-closing state)
-        while (i < n && (is_ws(tag[i]) || tag[i] == '/'))
+        while (i < n && (is_ascii_ws(tag[i]) || tag[i] == '/'))
             ++i;
         if (i >= n || tag[i] == '>')
             return;
         // attribute name: the first character is part of it even when it is '='
         name.clear();
         name += ascii_lower(tag[i++]);
-        while (i < n && !is_ws(tag[i]) && tag[i] != '/' && tag[i] != '>' && tag[i] != '=')
+        while (i < n && !is_ascii_ws(tag[i]) && tag[i] != '/' && tag[i] != '>' && tag[i] != '=')
             name += ascii_lower(tag[i++]);
         // after attribute name
-        while (i < n && is_ws(tag[i]))
+        while (i < n && is_ascii_ws(tag[i]))
             ++i;
         attr_span span;
         span.found = true;
@@ -118,7 +115,7 @@ template <class F> void for_each_attribute(std::string_view tag, F&& on_attr) {
         ++i;
         span.has_value = true;
         // before attribute value
-        while (i < n && is_ws(tag[i]))
+        while (i < n && is_ascii_ws(tag[i]))
             ++i;
         if (i < n && (tag[i] == '"' || tag[i] == '\'')) {
             const char q = tag[i];
@@ -132,7 +129,7 @@ template <class F> void for_each_attribute(std::string_view tag, F&& on_attr) {
             span.token_end = i;
         } else {
             span.token_begin = span.value_begin = i;
-            while (i < n && !is_ws(tag[i]) && tag[i] != '>')
+            while (i < n && !is_ascii_ws(tag[i]) && tag[i] != '>')
                 ++i; // '>' right here: empty value
             span.token_end = span.value_end = i;
         }

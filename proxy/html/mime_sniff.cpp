@@ -8,27 +8,6 @@
 namespace geogate::html {
 namespace {
 
-constexpr auto tchar = alnum_and("!#$%&'*+-.^_`|~");
-
-bool is_token(std::string_view s) noexcept {
-    if (s.empty())
-        return false;
-    for (char c : s)
-        if (!tchar[static_cast<unsigned char>(c)])
-            return false;
-    return true;
-}
-
-// HTTP whitespace (Fetch): TAB, LF, CR, SP.
-std::string_view trim_http_ws(std::string_view s) noexcept {
-    auto ws = [](char c) { return c == '\t' || c == '\n' || c == '\r' || c == ' '; };
-    while (!s.empty() && ws(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && ws(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
 // Splits a header value at commas outside quoted strings (Fetch "get, decode, and split").
 std::vector<std::string_view> split_values(std::string_view v) {
     std::vector<std::string_view> out;
@@ -46,14 +25,6 @@ std::vector<std::string_view> split_values(std::string_view v) {
     }
     out.push_back(trim_http_ws(v.substr(start)));
     return out;
-}
-
-bool is_ws_byte(unsigned char c) noexcept {
-    return c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D || c == 0x20;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) noexcept {
@@ -74,8 +45,7 @@ std::string mime_essence(std::string_view content_type) {
     auto type = v.substr(0, slash);
     auto rest = v.substr(slash + 1);
     auto subtype = rest.substr(0, rest.find(';'));
-    while (!subtype.empty() && (subtype.back() == ' ' || subtype.back() == '\t' ||
-                                subtype.back() == '\r' || subtype.back() == '\n'))
+    while (!subtype.empty() && is_http_ws(subtype.back()))
         subtype.remove_suffix(1); // trailing whitespace only: "text/ html" does not parse
     if (!is_token(type) || !is_token(subtype))
         return {};
@@ -123,14 +93,14 @@ std::string_view sniff_unknown_type(std::string_view bytes) noexcept {
     bytes = bytes.substr(0, sniff_bytes);
     // Scriptable patterns skip leading whitespace bytes.
     std::size_t ws = 0;
-    while (ws < bytes.size() && is_ws_byte(static_cast<unsigned char>(bytes[ws])))
+    while (ws < bytes.size() && is_ascii_ws(bytes[ws]))
         ++ws;
     const std::string_view s = bytes.substr(ws);
     for (std::string_view tag :
          {"<!DOCTYPE HTML", "<HTML", "<HEAD", "<SCRIPT", "<IFRAME", "<H1", "<DIV", "<FONT",
           "<TABLE", "<A", "<STYLE", "<TITLE", "<B", "<BODY", "<BR", "<P", "<!--"}) {
         // ...followed by a tag-terminating byte (SP or '>').
-        if (starts_with_ci(s, tag) && s.size() > tag.size() &&
+        if (istarts_with(s, tag) && s.size() > tag.size() &&
             (s[tag.size()] == ' ' || s[tag.size()] == '>'))
             return "text/html";
     }

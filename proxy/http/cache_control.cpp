@@ -5,12 +5,6 @@
 namespace geogate {
 namespace {
 
-constexpr auto tchar = alnum_and("!#$%&'*+-.^_`|~");
-
-bool is_tchar(char c) noexcept {
-    return tchar[static_cast<unsigned char>(c)];
-}
-
 // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
 bool is_qdtext(unsigned char c) noexcept {
     return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) ||

@@ -66,9 +66,7 @@ private:
 } // namespace
 
 std::string to_lower(std::string_view s) {
-    std::string r(s);
-    std::transform(r.begin(), r.end(), r.begin(), ascii_lower);
-    return r;
+    return ascii_lowered(s);
 }
 
 hop_by_hop_set::hop_by_hop_set(const http::fields& f) {

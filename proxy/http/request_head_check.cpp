@@ -8,18 +8,6 @@
 namespace geogate {
 namespace {
 
-// tchar (RFC 9110 5.6.2)
-constexpr auto tchar = alnum_and("!#$%&'*+-.^_`|~");
-
-bool is_token(std::string_view s) noexcept {
-    if (s.empty())
-        return false;
-    for (unsigned char c : s)
-        if (!tchar[c])
-            return false;
-    return true;
-}
-
 // #token (RFC 9110 5.6.1): tokens separated by commas and OWS; empty elements are tolerated.
 bool is_token_list(std::string_view v) noexcept {
     while (true) {

@@ -1,5 +1,6 @@
 #include "rules/notices/fragment_checker.hpp"
 
+#include "common/http_text.hpp"
 #include "rules/notices/utf8.hpp"
 
 #include <algorithm>
@@ -56,16 +57,6 @@ bool attribute_allowed(std::string_view element, std::string_view attr) noexcept
 bool is_name_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
 }
-bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (char& c : r)
-        if (c >= 'A' && c <= 'Z')
-            c = char(c - 'A' + 'a');
-    return r;
-}
 
 class checker {
 public:
@@ -93,9 +84,9 @@ public:
                 i = reference(i);
             } else {
                 auto uc = static_cast<unsigned char>(c);
-                if ((uc < 0x20 && !is_space(c)) || uc == 0x7F)
+                if ((uc < 0x20 && !is_ascii_ws(c)) || uc == 0x7F)
                     fail(i, "control character " + std::to_string(uc) + " in text");
-                else if (!is_space(c))
+                else if (!is_ascii_ws(c))
                     visible_ = true;
                 ++i;
             }
@@ -142,7 +133,7 @@ private:
 
     std::size_t reference(std::size_t i) {
         std::size_t j = i + 1;
-        if (j >= text_.size() || is_space(text_[j]))
+        if (j >= text_.size() || is_ascii_ws(text_[j]))
             return j; // a bare '&' before white space is plain text in HTML
         if (text_[j] == '#') {
             ++j;
@@ -190,7 +181,7 @@ private:
             fail(i, "'<' that does not start a tag (write &lt; for a literal '<')");
             return i + 1;
         }
-        std::string name = lower(text_.substr(name_start, j - name_start));
+        std::string name = ascii_lowered(text_.substr(name_start, j - name_start));
         const element_info* info = find_element(name);
         if (!info) {
             fail(i, "element <" + name + "> is not allowed in a notice text" + why_not(name));
@@ -201,7 +192,7 @@ private:
         bool self_closing = false;
         std::vector<std::string> seen;
         for (;;) {
-            while (j < text_.size() && is_space(text_[j]))
+            while (j < text_.size() && is_ascii_ws(text_[j]))
                 ++j;
             if (j >= text_.size()) {
                 fail(i, "tag <" + name + "> is not closed with '>'");
@@ -222,22 +213,22 @@ private:
                 return end == std::string_view::npos ? text_.size() : end + 1;
             }
             std::size_t attr_start = j;
-            while (j < text_.size() && !is_space(text_[j]) && text_[j] != '=' && text_[j] != '>' &&
-                   text_[j] != '/' && text_[j] != '"' && text_[j] != '\'')
+            while (j < text_.size() && !is_ascii_ws(text_[j]) && text_[j] != '=' &&
+                   text_[j] != '>' && text_[j] != '/' && text_[j] != '"' && text_[j] != '\'')
                 ++j;
             if (j == attr_start) {
                 fail(j, "unexpected character in tag <" + name + ">");
                 std::size_t end = text_.find('>', j);
                 return end == std::string_view::npos ? text_.size() : end + 1;
             }
-            std::string attr = lower(text_.substr(attr_start, j - attr_start));
+            std::string attr = ascii_lowered(text_.substr(attr_start, j - attr_start));
             std::string value;
             std::size_t value_at = j;
-            while (j < text_.size() && is_space(text_[j]))
+            while (j < text_.size() && is_ascii_ws(text_[j]))
                 ++j;
             if (j < text_.size() && text_[j] == '=') {
                 ++j;
-                while (j < text_.size() && is_space(text_[j]))
+                while (j < text_.size() && is_ascii_ws(text_[j]))
                     ++j;
                 value_at = j;
                 if (j < text_.size() && (text_[j] == '"' || text_[j] == '\'')) {
@@ -251,7 +242,7 @@ private:
                     j = end + 1;
                 } else {
                     std::size_t start = j;
-                    while (j < text_.size() && !is_space(text_[j]) && text_[j] != '>')
+                    while (j < text_.size() && !is_ascii_ws(text_[j]) && text_[j] != '>')
                         ++j;
                     value = std::string(text_.substr(start, j - start));
                     if (value.find_first_of("\"'<=`") != std::string::npos)
@@ -310,13 +301,13 @@ private:
             return;
         }
         if (attr == "href") {
-            std::string v = lower(value);
+            std::string v = ascii_lowered(value);
             if (v.rfind("https://", 0) != 0 || v.size() <= 8 ||
                 v.find_first_of(" \t\n\r") != std::string::npos)
                 fail(value_at,
                      "link target must be an absolute https:// URL, found \"" + value + "\"");
         }
-        if (attr == "dir" && lower(value) != "ltr" && lower(value) != "rtl")
+        if (attr == "dir" && ascii_lowered(value) != "ltr" && ascii_lowered(value) != "rtl")
             fail(value_at, "dir must be \"ltr\" or \"rtl\", found \"" + value +
                                "\" (the notice's style fixes each direction; \"auto\" would "
                                "depend on the text and could take the page's)");

@@ -1,5 +1,6 @@
 #include "rules/notices/notice_catalog.hpp"
 
+#include "common/http_text.hpp"
 #include "rules/notices/digest.hpp"
 #include "rules/notices/fragment_checker.hpp"
 #include "rules/notices/language_choice.hpp"
@@ -74,9 +75,8 @@ std::optional<notice> load_notice(const fs::path& folder, const approval_log& ap
             n.description = *description;
         if (langs && default_language) {
             const toml::node* at = parsed.root->find("languages");
-            for (std::string lang : *langs) {
-                std::transform(lang.begin(), lang.end(), lang.begin(),
-                               [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
+            for (const std::string& listed : *langs) {
+                const std::string lang = ascii_lowered(listed);
                 if (!is_language_tag(lang))
                     r.error(*at, "'" + lang + "' is not a language tag like \"en\" or \"pt-br\"");
                 else if (std::find(languages.begin(), languages.end(), lang) != languages.end())
@@ -88,10 +88,7 @@ std::optional<notice> load_notice(const fs::path& folder, const approval_log& ap
                 r.error(*at, "at most 32 languages per notice");
             if (languages.empty())
                 r.error(*at, "a notice needs at least one language");
-            n.default_language = *default_language;
-            std::transform(n.default_language.begin(), n.default_language.end(),
-                           n.default_language.begin(),
-                           [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; });
+            n.default_language = ascii_lowered(*default_language);
             if (!languages.empty() && std::find(languages.begin(), languages.end(),
                                                 n.default_language) == languages.end())
                 r.error(*parsed.root->find("default_language"),

@@ -1,5 +1,6 @@
 #include "rules/notices/notice_renderer.hpp"
 
+#include "common/http_text.hpp"
 #include "rules/notices/digest.hpp"
 #include "rules/notices/text_direction.hpp"
 #include "rules/notices/utf8.hpp"
@@ -98,13 +99,7 @@ const std::string& style_text() {
 std::string_view trim(std::string_view s) {
     if (s.substr(0, 3) == "\xEF\xBB\xBF")
         s.remove_prefix(3);
-    while (!s.empty() &&
-           (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
+    return trim_http_ws(s); // space, tab, CR, LF
 }
 
 std::string open_wrapper(std::string_view id, std::string_view version, std::string_view language) {
