@@ -1,4 +1,5 @@
 // geogate: wires the commands to the modules. Nothing else lives here.
+#include "common/http_text.hpp"
 #include "common/result.hpp"
 #include "geoip/geo_provider.hpp"
 #include "geoip/lookup_report.hpp"
@@ -184,10 +185,8 @@ int cmd_explain(const args& a) {
         auto colon = h.find(':');
         if (colon == std::string::npos)
             return usage("--header expects 'Name: value', got: " + h);
-        auto value = h.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-            value.erase(0, 1);
-        req.headers.emplace_back(h.substr(0, colon), value);
+        req.headers.emplace_back(h.substr(0, colon),
+                                 std::string(trim_ows(std::string_view(h).substr(colon + 1))));
     }
     req.unhealthy_mirrors = a.all("unhealthy-mirror");
     rules::explain_input report;

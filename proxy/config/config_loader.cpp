@@ -1,6 +1,7 @@
 // load_config(): geogate.toml -> config, validated whole. The TOML is parsed in an isolated
 // child (rules/toml/document.hpp); every field goes through toml::reader, so type errors and
 // unknown keys come out as file:line:column diagnostics.
+#include "common/http_text.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/config/listen_address.hpp"
 #include "rules/toml/reader.hpp"
@@ -103,9 +104,7 @@ result<void> derive_origin(origin_config& o) {
         return fail("expected a host name or address in origin.url, found \"" + o.url + "\"");
     if (!port.empty() && !valid_port(port))
         return fail("expected a port from 1 to 65535 in origin.url, found \"" + o.url + "\"");
-    o.host = std::string(host);
-    std::transform(o.host.begin(), o.host.end(), o.host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    o.host = ascii_lowered(host);
     const char* def = o.tls ? "443" : "80";
     o.port = port.empty() ? def : std::string(port);
     o.base_path = std::string(path);

@@ -1,5 +1,7 @@
 #include "proxy/http/request_target.hpp"
 
+#include "common/http_text.hpp"
+
 #include <algorithm>
 
 namespace geogate {
@@ -122,10 +124,7 @@ std::string normalize_host(std::string_view host) {
     } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
         name = host.substr(0, colon);
     }
-    std::string out(name);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c + 32);
+    std::string out = ascii_lowered(name);
     while (!out.empty() && out.back() == '.')
         out.pop_back(); // "example.com." is example.com
     return out;

@@ -1,5 +1,7 @@
 #include "proxy/server/tls_context.hpp"
 
+#include "common/http_text.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -50,11 +52,9 @@ std::vector<std::string> certificate_names(SSL_CTX* ctx) {
         for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
             const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
             if (n->type == GEN_DNS) {
-                std::string s(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)),
-                              static_cast<std::size_t>(ASN1_STRING_length(n->d.dNSName)));
-                for (auto& c : s)
-                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                names.push_back(std::move(s));
+                names.push_back(ascii_lowered(std::string_view(
+                    reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)),
+                    static_cast<std::size_t>(ASN1_STRING_length(n->d.dNSName)))));
             }
         }
         GENERAL_NAMES_free(sans);
@@ -67,9 +67,7 @@ int on_servername(SSL* ssl, int*, void* arg) {
     const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (!name)
         return SSL_TLSEXT_ERR_OK; // no SNI: the default certificate
-    std::string host(name);
-    for (auto& c : host)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string host = ascii_lowered(name);
     for (std::size_t i = 1; i < table->entries.size(); ++i)
         for (const auto& n : table->entries[i].names)
             if (name_matches(n, host)) {
