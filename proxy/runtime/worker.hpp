@@ -2,7 +2,7 @@
 // The state shared by all threads (server_state) and the state of one I/O thread (worker).
 // Each worker runs its own single-threaded io_context: a connection lives on one thread from
 // accept to close, which gives every connection the serialisation a strand would, with no
-// locking on the hot path (upstream pool, session registry are per worker).
+// locking on the hot path (upstream pool, connection registry are per worker).
 #include "proxy/http/net.hpp"
 #include "proxy/runtime/client_connections.hpp"
 #include "proxy/runtime/mirror_health.hpp"
@@ -22,7 +22,7 @@ namespace geogate {
 
 class metrics;
 class access_log;
-class session;
+class http1_connection;
 
 struct server_state {
     snapshot_store snapshots;
@@ -47,11 +47,11 @@ struct worker {
         : shared(s), snapshots(s.snapshots), ioc(1), pool(ioc.get_executor(), s.upstream_tls) {}
 
     // Declaration order is destruction order reversed: the pool's sockets go before the
-    // io_context, and the session registry outlives it (destroying the io_context destroys
-    // pending session coroutines, whose destructors unregister themselves).
+    // io_context, and the connection registry outlives it (destroying the io_context destroys
+    // pending connection coroutines, whose destructors unregister themselves).
     server_state& shared;
     snapshot_view snapshots; // this thread's view of shared.snapshots: use it per request
-    std::unordered_set<session*> sessions; // touched only on this worker's thread
+    std::unordered_set<http1_connection*> connections; // touched only on this worker's thread
     net::io_context ioc;
     upstream_pool pool;
     std::thread thread;

@@ -1,7 +1,7 @@
 #include "proxy/server/server.hpp"
 
 #include "geoip/client_address.hpp"
-#include "proxy/connection/session.hpp"
+#include "proxy/connection/http1_connection.hpp"
 #include "proxy/server/admin_server.hpp"
 #include "proxy/server/tls_context.hpp"
 #include "proxy/telemetry/event_log.hpp"
@@ -179,13 +179,13 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, bool tls, std::stri
             std::lock_guard lock(tls_mutex_);
             ctx = server_tls_;
         }
-        // The session counts the connection out of state_.per_client when it ends.
+        // The connection counts itself out of state_.per_client when it ends.
         net::post(w.ioc, [&w, sock = std::move(socket), peer, ctx]() mutable {
             beast::tcp_stream stream(std::move(sock));
             if (ctx)
-                start_session(w, any_stream(std::move(stream), *ctx), peer, ctx);
+                start_http1_connection(w, any_stream(std::move(stream), *ctx), peer, ctx);
             else
-                start_session(w, any_stream(std::move(stream)), peer, nullptr);
+                start_http1_connection(w, any_stream(std::move(stream)), peer, nullptr);
         });
     }
 }
@@ -244,8 +244,9 @@ void server::begin_shutdown() {
     reloader_->stop();
     for (auto& w : workers_)
         net::post(w->ioc, [wp = w.get()] {
-            for (auto* s : std::vector<session*>(wp->sessions.begin(), wp->sessions.end()))
-                s->close_if_idle();
+            for (auto* c :
+                 std::vector<http1_connection*>(wp->connections.begin(), wp->connections.end()))
+                c->close_if_idle();
             wp->pool.clear();
         });
     auto deadline =

@@ -1,6 +1,6 @@
 // load_config(): defaults, derived fields, relative paths, and file:line:column errors.
 #include "proxy/config/config.hpp"
-#include "tests/unit/rules/config_test_support.hpp"
+#include "tests/unit/proxy/config/config_test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // load_config(): the [mirror_health] section — defaults, every key, and each mistake reported at
 // file:line:column.
 #include "proxy/config/config.hpp"
-#include "tests/unit/rules/config_test_support.hpp"
+#include "tests/unit/proxy/config/config_test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -242,7 +242,7 @@ TEST_CASE("after the insertion chunks pass through as the same view, no copy") {
 }
 
 TEST_CASE("the benchmark article gets the notice right after its <body ...> tag") {
-    std::string dir = std::string(GEOGATE_BINARY_DIR) + "/tests/unit/html/content";
+    std::string dir = std::string(GEOGATE_BINARY_DIR) + "/tests/unit/proxy/html/content";
     std::string cmd =
         "perl " GEOGATE_SHARED_DIR "/bench/origin/make-content.pl " + dir + " > /dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
