@@ -12,8 +12,8 @@
 #include "proxy/telemetry/metrics.hpp"
 
 #include <array>
-#include <vector>
 #include <optional>
+#include <vector>
 
 namespace geogate {
 namespace {

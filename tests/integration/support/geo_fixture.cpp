@@ -1,9 +1,8 @@
 #include "tests/integration/support/geo_fixture.hpp"
 
-#include <cctype>
-
 #include "tests/integration/support/temp_dir.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
