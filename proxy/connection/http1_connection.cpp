@@ -471,25 +471,29 @@ awaitable<bool> http1_connection::send(const http::response_header<>* head,
     }
     framer_.frame(pieces, plan.framing == body_framing::chunked, last,
                   [this](net::const_buffer b) { out_.push_back(b); });
-    last_write_waited_ = false;
-    error_code ec;
-    const std::size_t sent = stream_.write_now(out_, ec);
-    rec.bytes_out += sent;
-    if (ec)
-        co_return false;
-    if (sent == net::buffer_size(out_))
-        co_return true;
+    std::size_t sent = 0;
+    if (const auto now = try_write(out_, sent, rec); now != write_progress::partial)
+        co_return now == write_progress::done;
     co_return co_await write_rest(out_, sent, rec);
 }
 
 awaitable<void> http1_connection::answer(std::string response, request_record& rec) {
     const net::const_buffer whole = net::buffer(response);
+    std::size_t sent = 0;
+    if (try_write({&whole, 1}, sent, rec) == write_progress::partial)
+        co_await write_rest({&whole, 1}, sent, rec);
+}
+
+http1_connection::write_progress http1_connection::try_write(std::span<const net::const_buffer> all,
+                                                             std::size_t& sent,
+                                                             request_record& rec) {
     last_write_waited_ = false;
     error_code ec;
-    const std::size_t sent = stream_.write_now({&whole, 1}, ec);
+    sent = stream_.write_now(all, ec);
     rec.bytes_out += sent;
-    if (!ec && sent < whole.size())
-        co_await write_rest({&whole, 1}, sent, rec);
+    if (ec)
+        return write_progress::failed;
+    return sent == net::buffer_size(all) ? write_progress::done : write_progress::partial;
 }
 
 awaitable<bool> http1_connection::switch_protocols(const http::response_header<>& res,
@@ -502,14 +506,9 @@ awaitable<bool> http1_connection::switch_protocols(const http::response_header<>
     out_.push_back(net::buffer(head_out));
     if (early.size())
         out_.push_back(early); // bytes the origin sent right after its 101
-    last_write_waited_ = false;
-    error_code ec;
-    const std::size_t sent = stream_.write_now(out_, ec);
-    rec.bytes_out += sent;
-    if (ec)
-        co_return false;
-    if (sent == net::buffer_size(out_))
-        co_return true;
+    std::size_t sent = 0;
+    if (const auto now = try_write(out_, sent, rec); now != write_progress::partial)
+        co_return now == write_progress::done;
     co_return co_await write_rest(out_, sent, rec);
 }
 

@@ -81,7 +81,12 @@ private:
     awaitable<bool> switch_protocols(const http::response_header<>& res, net::const_buffer early,
                                      request_record& rec) override;
 
-    /// What write_now() did not take of `all` (`sent` bytes went), with a progress deadline.
+    /// Every client write starts here: one non-blocking write, no coroutine frame and no
+    /// deadline (the usual case: the kernel takes it all). `sent`: how much went.
+    enum class write_progress : std::uint8_t { done, partial, failed };
+    write_progress try_write(std::span<const net::const_buffer> all, std::size_t& sent,
+                             request_record& rec);
+    /// What try_write() did not take of `all` (`sent` bytes went), with a progress deadline.
     awaitable<bool> write_rest(std::span<const net::const_buffer> all, std::size_t sent,
                                request_record& rec);
 
