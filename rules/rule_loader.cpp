@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <sys/stat.h>
 
 namespace geogate::rules {
@@ -437,36 +438,8 @@ private:
         std::string_view key;
         key_reader read;
     };
-    static constexpr rule_key rule_keys[] = {
-        {"name", [](compiler& c, reader& r, rule_draft& d) { c.read_name(r, d); }},
-        {"regions", [](compiler& c, reader& r, rule_draft& d) { c.read_regions(r, d); }},
-        {"except_regions",
-         [](compiler& c, reader& r, rule_draft& d) {
-             if (auto m = c.regions(r, "except_regions"))
-                 d.x.except_regions = std::move(*m);
-         }},
-        {"hosts", [](compiler& c, reader& r, rule_draft& d) { d.x.hosts = c.hosts(r); }},
-        {"paths", [](compiler& c, reader& r, rule_draft& d) { d.x.paths = c.paths(r, "paths"); }},
-        {"except_paths", [](compiler& c, reader& r,
-                            rule_draft& d) { d.x.except_paths = c.paths(r, "except_paths"); }},
-        {"methods", [](compiler& c, reader& r, rule_draft& d) { d.x.methods = c.methods(r); }},
-        {"user_agents", [](compiler& c, reader& r,
-                           rule_draft& d) { d.x.user_agents = c.agents(r, "user_agents"); }},
-        {"except_user_agents",
-         [](compiler& c, reader& r, rule_draft& d) {
-             d.x.except_user_agents = c.agents(r, "except_user_agents");
-         }},
-        {"action", [](compiler& c, reader& r, rule_draft& d) { c.read_action(r, d); }},
-        // checked against the action in check_action_keys
-        {"notice", [](compiler&, reader& r, rule_draft& d) { d.notice = r.string("notice"); }},
-        {"position",
-         [](compiler&, reader& r, rule_draft& d) { d.position = r.string("position"); }},
-        {"status",
-         [](compiler&, reader& r, rule_draft& d) { d.status = r.integer("status", 100, 599); }},
-        {"blocked_by",
-         [](compiler&, reader& r, rule_draft& d) { d.blocked_by = r.string("blocked_by"); }},
-        {"mirrors", [](compiler& c, reader& r, rule_draft& d) { c.read_mirrors(r, d.x); }},
-    };
+    // Defined after the class: its readers use members of a complete compiler (clang insists).
+    static std::span<const rule_key> rule_keys();
 
     void check_notice(reader& r, rule_draft& d, const char* a) {
         if (d.x.act != action::notice && d.x.act != action::block) {
@@ -567,7 +540,7 @@ private:
         if (auto name = element.find("name"); name && name->is_string())
             d.label = "[[rule]] '" + name->text + "'";
         reader r(element, file, d.label, out_);
-        for (const auto& k : rule_keys)
+        for (const auto& k : rule_keys())
             k.read(*this, r, d);
         r.finish();
         if (!d.act_ok)
@@ -682,6 +655,40 @@ private:
     std::map<std::string, region_set, std::less<>> sets_;
     std::map<std::string, std::string, std::less<>> names_;
 };
+
+std::span<const compiler::rule_key> compiler::rule_keys() {
+    static const rule_key keys[] = {
+        {"name", [](compiler& c, reader& r, rule_draft& d) { c.read_name(r, d); }},
+        {"regions", [](compiler& c, reader& r, rule_draft& d) { c.read_regions(r, d); }},
+        {"except_regions",
+         [](compiler& c, reader& r, rule_draft& d) {
+             if (auto m = c.regions(r, "except_regions"))
+                 d.x.except_regions = std::move(*m);
+         }},
+        {"hosts", [](compiler& c, reader& r, rule_draft& d) { d.x.hosts = c.hosts(r); }},
+        {"paths", [](compiler& c, reader& r, rule_draft& d) { d.x.paths = c.paths(r, "paths"); }},
+        {"except_paths", [](compiler& c, reader& r,
+                            rule_draft& d) { d.x.except_paths = c.paths(r, "except_paths"); }},
+        {"methods", [](compiler& c, reader& r, rule_draft& d) { d.x.methods = c.methods(r); }},
+        {"user_agents", [](compiler& c, reader& r,
+                           rule_draft& d) { d.x.user_agents = c.agents(r, "user_agents"); }},
+        {"except_user_agents",
+         [](compiler& c, reader& r, rule_draft& d) {
+             d.x.except_user_agents = c.agents(r, "except_user_agents");
+         }},
+        {"action", [](compiler& c, reader& r, rule_draft& d) { c.read_action(r, d); }},
+        // checked against the action in check_action_keys
+        {"notice", [](compiler&, reader& r, rule_draft& d) { d.notice = r.string("notice"); }},
+        {"position",
+         [](compiler&, reader& r, rule_draft& d) { d.position = r.string("position"); }},
+        {"status",
+         [](compiler&, reader& r, rule_draft& d) { d.status = r.integer("status", 100, 599); }},
+        {"blocked_by",
+         [](compiler&, reader& r, rule_draft& d) { d.blocked_by = r.string("blocked_by"); }},
+        {"mirrors", [](compiler& c, reader& r, rule_draft& d) { c.read_mirrors(r, d.x); }},
+    };
+    return keys;
+}
 
 bool is_pattern(std::string_view s) {
     return s.find_first_of("*?[") != std::string_view::npos;
