@@ -110,6 +110,19 @@ struct cache_config {
     /// false: responses that differ by region get Cache-Control private (safe default).
     /// true: the cache in front keys on geogate's X-Geogate-Variant header (documented for CDNs).
     bool shared_cache_keys_on_variant = false;
+    /// The cache of rewritten notice pages (proxy/cache/variant_cache.hpp; docs/operations.md,
+    /// "Notice variant cache"): every reuse is confirmed by the origin first.
+    bool variants = true;
+    std::uint64_t max_bytes = 256ull << 20;     // bodies + heads held, least recently used go
+    std::uint64_t max_entry_bytes = 8ull << 20; // a larger rewritten page is not stored
+    int variant_gzip_level = 9;                 // a stored variant is compressed once: well
+    int variant_brotli_quality = 9;
+};
+
+/// [compression]: how a rewritten page is compressed while it streams (not stored).
+struct compression_config {
+    int gzip_level = 5;
+    int brotli_quality = 5;
 };
 
 struct log_config {
@@ -151,6 +164,7 @@ struct config {
     notices_config notices;              // dir made absolute
     limits_config limits;
     cache_config cache;
+    compression_config compression;
     log_config log;
     reload_config reload;
     mirror_health_config mirror_health;

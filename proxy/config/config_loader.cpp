@@ -149,6 +149,8 @@ public:
             limits(*t);
         if (auto t = top.table("cache"))
             cache(*t);
+        if (auto t = top.table("compression"))
+            compression(*t);
         if (auto t = top.table("log"))
             log(*t);
         if (auto t = top.table("reload"))
@@ -380,8 +382,26 @@ private:
 
     void cache(const node& t) {
         reader r(t, file(), "[cache]", out_);
+        auto& c = c_.cache;
         if (auto b = r.boolean("shared_cache_keys_on_variant"))
-            c_.cache.shared_cache_keys_on_variant = *b;
+            c.shared_cache_keys_on_variant = *b;
+        if (auto b = r.boolean("variants"))
+            c.variants = *b;
+        size(r, "max_bytes", c.max_bytes, 0);
+        size(r, "max_entry_bytes", c.max_entry_bytes, 0);
+        if (auto n = r.integer("variant_gzip_level", 1, 9))
+            c.variant_gzip_level = static_cast<int>(*n);
+        if (auto n = r.integer("variant_brotli_quality", 0, 11))
+            c.variant_brotli_quality = static_cast<int>(*n);
+        r.finish();
+    }
+
+    void compression(const node& t) {
+        reader r(t, file(), "[compression]", out_);
+        if (auto n = r.integer("gzip_level", 1, 9))
+            c_.compression.gzip_level = static_cast<int>(*n);
+        if (auto n = r.integer("brotli_quality", 0, 11))
+            c_.compression.brotli_quality = static_cast<int>(*n);
         r.finish();
     }
 

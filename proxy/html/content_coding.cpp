@@ -273,21 +273,23 @@ struct body_encoder::impl {
     }
 };
 
-body_encoder::body_encoder(coding c) noexcept : impl_(new (std::nothrow) impl), coding_(c) {
+body_encoder::body_encoder(coding c, compression_levels levels) noexcept
+    : impl_(new (std::nothrow) impl), coding_(c) {
     if (!impl_) {
         failed_ = true;
         return;
     }
     if (c == coding::gzip || c == coding::deflate) {
-        impl_->z_ready =
-            deflateInit2(&impl_->zs, 5, Z_DEFLATED, c == coding::gzip ? 16 + MAX_WBITS : MAX_WBITS,
-                         8, Z_DEFAULT_STRATEGY) == Z_OK;
+        impl_->z_ready = deflateInit2(&impl_->zs, levels.gzip, Z_DEFLATED,
+                                      c == coding::gzip ? 16 + MAX_WBITS : MAX_WBITS, 8,
+                                      Z_DEFAULT_STRATEGY) == Z_OK;
         failed_ = !impl_->z_ready;
     } else if (c == coding::br) {
         impl_->br = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
         failed_ = impl_->br == nullptr;
         if (!failed_) {
-            BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_QUALITY, 5);
+            BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_QUALITY,
+                                      static_cast<std::uint32_t>(levels.brotli));
             BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_LGWIN, 20);
             BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_MODE, BROTLI_MODE_TEXT);
         }

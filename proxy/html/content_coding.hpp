@@ -63,11 +63,17 @@ private:
     bool failed_ = false;
 };
 
-/// Streaming encoder for one response body: gzip (level 5) or br (quality 5, window 2^20);
+/// How hard an encoder works: zlib level (1-9) for gzip/deflate, brotli quality (0-11).
+struct compression_levels {
+    int gzip = 5;
+    int brotli = 5;
+};
+
+/// Streaming encoder for one response body: gzip or br (window 2^20) at the given levels;
 /// identity copies. Output per call is at most about the input size plus a small overhead.
 class body_encoder {
 public:
-    explicit body_encoder(coding c) noexcept;
+    explicit body_encoder(coding c, compression_levels levels = {}) noexcept;
     ~body_encoder();
     body_encoder(const body_encoder&) = delete;
     body_encoder& operator=(const body_encoder&) = delete;

@@ -210,6 +210,8 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     }
     if (plan.if_none_match && !plan.if_none_match->empty())
         append_field(out, "If-None-Match", *plan.if_none_match);
+    if (!plan.if_modified_since.empty())
+        append_field(out, "If-Modified-Since", plan.if_modified_since);
     if (plan.accept_encoding && !plan.accept_encoding->empty())
         append_field(out, "Accept-Encoding", *plan.accept_encoding);
     if (!xff.empty())

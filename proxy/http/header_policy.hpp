@@ -48,6 +48,9 @@ struct upstream_request_plan {
     bool whole_representation = false;
     std::optional<std::string> if_none_match;   // replaces the client's If-None-Match ("" = drop)
     std::optional<std::string> accept_encoding; // replaces the client's Accept-Encoding
+    /// Sent as If-Modified-Since when not empty (a cached variant's Last-Modified: the
+    /// reader's own never goes with whole_representation).
+    std::string if_modified_since;
 };
 
 /// Whether `req` is a WebSocket opening handshake (RFC 6455 4.1) that geogate tunnels: GET,

@@ -3,6 +3,7 @@
 // Each worker runs its own single-threaded io_context: a connection lives on one thread from
 // accept to close, which gives every connection the serialisation a strand would, with no
 // locking on the hot path (upstream pool, connection registry are per worker).
+#include "proxy/cache/variant_cache.hpp"
 #include "proxy/http/net.hpp"
 #include "proxy/runtime/client_connections.hpp"
 #include "proxy/runtime/mirror_health.hpp"
@@ -40,6 +41,9 @@ struct server_state {
     std::string preview_token;
     std::vector<tcp::endpoint> http_endpoints; // bound http listeners, for /preview
     refusal_log refused_heads; // request_refused event lines, rate-limited across workers
+    /// Rewritten notice pages (cache.variants): sized from the config at start, resized and
+    /// emptied on every reload (a new snapshot may change any notice or rule).
+    variant_cache variants{0};
 };
 
 struct worker {

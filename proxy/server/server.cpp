@@ -54,6 +54,7 @@ server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
     state_.upstream_tls.set_default_verify_paths();
     state_.upstream_tls.set_verify_mode(ssl::verify_peer);
     const auto& cfg = *initial->cfg;
+    state_.variants.resize(cfg.cache.max_bytes);
     if (!cfg.log.access.empty()) {
         access_ =
             std::make_unique<access_log>(cfg.log.access, cfg.log.client_ip, cfg.log.log_query);
@@ -64,6 +65,11 @@ server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
         workers_.push_back(std::make_unique<worker>(state_));
     reloader_ =
         std::make_unique<reloader>(control_, state_.snapshots, stats_, [this](const snapshot& s) {
+            // Any notice, rule or setting may have changed: no variant outlives a reload
+            // (an entry a request of the old snapshot stores after this is keyed by what it
+            // is made of, so it can only ever serve that same variant).
+            state_.variants.resize(s.cfg->cache.max_bytes);
+            state_.variants.purge("");
             if (s.cfg->tls) {
                 auto ctx = make_server_tls(*s.cfg);
                 if (ctx) {

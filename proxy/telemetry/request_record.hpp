@@ -46,6 +46,17 @@ struct request_record {
     // with a character reference it does not resolve exactly).
     std::uint32_t meta_csp_amended = 0;
     std::uint32_t meta_csp_untouched = 0;
+    // The notice variant cache (proxy/cache/variant_cache.hpp), for notice requests forwarded
+    // to the origin: "hit", "miss" or "bypass"; "" for every other request.
+    std::string_view cache;
+    // hit: "not_modified" (the origin's 304) or "digest" (its 200 had the entry's bytes).
+    // miss: "absent" (no entry), "changed" (the origin sent another representation), or why
+    // the response could not be stored ("status", "no_store", "private", "set_cookie",
+    // "partial", "vary", "untyped", "too_large", "unrewritable", "incomplete").
+    // bypass: "off", "method", "authorization", "no_store".
+    std::string_view cache_reason;
+    bool cache_revalidated = false; // an entry's validators went to the origin
+    bool cache_stored = false;      // this response is now the entry of its variant
 };
 
 } // namespace geogate

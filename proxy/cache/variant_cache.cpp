@@ -1,0 +1,88 @@
+#include "proxy/cache/variant_cache.hpp"
+
+namespace geogate {
+
+std::size_t cached_variant::charge() const noexcept {
+    // The body dominates; the rest is charged at what it holds plus the containers' own
+    // overhead (an estimate: a flood of tiny entries must still hit the bound).
+    constexpr std::size_t per_entry = 512;
+    constexpr std::size_t per_field = 64;
+    std::size_t n = per_entry + body.size() + key.size() + url.size() + etag.size() +
+                    last_modified.size() + digest.size() + variant_etag.size();
+    for (const auto& f : head)
+        n += per_field + f.name_string().size() + f.value().size();
+    for (const auto& d : drop)
+        n += per_field + d.size();
+    for (const auto& [name, value] : add)
+        n += per_field + name.size() + value.size();
+    return n;
+}
+
+std::shared_ptr<const cached_variant> variant_cache::find(std::string_view key) {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(key);
+    if (it == index_.end())
+        return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return *it->second;
+}
+
+bool variant_cache::store(std::shared_ptr<const cached_variant> v) {
+    const std::uint64_t size = v->charge();
+    std::lock_guard lock(mutex_);
+    if (auto it = index_.find(v->key); it != index_.end())
+        erase_locked(it->second);
+    if (size > max_bytes_)
+        return false;
+    evict_locked(size);
+    lru_.push_front(std::move(v));
+    index_.emplace(lru_.front()->key, lru_.begin());
+    bytes_ += size;
+    return true;
+}
+
+void variant_cache::drop(std::string_view key, const cached_variant* v) {
+    std::lock_guard lock(mutex_);
+    if (auto it = index_.find(key); it != index_.end() && it->second->get() == v)
+        erase_locked(it->second);
+}
+
+std::size_t variant_cache::purge(std::string_view url_prefix) {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (auto it = lru_.begin(); it != lru_.end();) {
+        auto next = std::next(it);
+        if ((*it)->url.starts_with(url_prefix)) {
+            erase_locked(it);
+            ++n;
+        }
+        it = next;
+    }
+    return n;
+}
+
+void variant_cache::resize(std::uint64_t max_bytes) {
+    std::lock_guard lock(mutex_);
+    max_bytes_ = max_bytes;
+    evict_locked(0);
+}
+
+variant_cache::figures variant_cache::current() const {
+    std::lock_guard lock(mutex_);
+    return {lru_.size(), bytes_, evictions_, max_bytes_};
+}
+
+void variant_cache::erase_locked(lru_list::iterator it) {
+    bytes_ -= (*it)->charge();
+    index_.erase((*it)->key);
+    lru_.erase(it);
+}
+
+void variant_cache::evict_locked(std::uint64_t need) {
+    while (!lru_.empty() && bytes_ + need > max_bytes_) {
+        erase_locked(std::prev(lru_.end()));
+        ++evictions_;
+    }
+}
+
+} // namespace geogate
