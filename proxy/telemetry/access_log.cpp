@@ -85,6 +85,11 @@ std::string format_access_line(const request_record& rec, client_ip_logging ip_m
         if (!rec.unrewritable.empty())
             field(out, "unrewritable", rec.unrewritable);
     }
+    if (!rec.cache.empty()) {
+        field(out, "cache", rec.cache);
+        if (!rec.cache_reason.empty())
+            field(out, "cache_reason", rec.cache_reason);
+    }
     if (!rec.mirror.empty())
         field(out, "mirror", rec.mirror);
     if (rec.aborted)
