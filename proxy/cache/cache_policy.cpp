@@ -18,7 +18,7 @@ template <class Fields> std::vector<std::string_view> lines_of(const Fields& f, 
 } // namespace
 
 std::string_view cache_bypass_reason(const http::request_header<>& req) {
-    if (req.method() != http::verb::get)
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
         return "method";
     if (req.find(http::field::authorization) != req.end())
         return "authorization";

@@ -8,9 +8,10 @@
 
 namespace geogate {
 
-/// Whether this request may be answered from, or fill, the cache: GET only (HEAD and the rest
-/// are bypassed: "method"); never with Authorization (RFC 9111 3.5: "authorization"); never
-/// when the request says no-store ("no_store").
+/// Whether this request may be answered from, or fill, the cache: GET, and HEAD, which is
+/// answered from an entry but never fills one (every other method is bypassed: "method"); never
+/// with Authorization (RFC 9111 3.5: "authorization"); never when the request says no-store
+/// ("no_store").
 std::string_view cache_bypass_reason(const http::request_header<>& req);
 
 /// Whether the origin's response to such a request may be stored: a 200 ("status"); no

@@ -1,6 +1,16 @@
 #include "proxy/cache/variant_cache.hpp"
 
+#include <openssl/evp.h>
+
 namespace geogate {
+
+std::string body_digest(std::string_view bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr) != 1)
+        return {}; // no digest: the entry never matches
+    return std::string(reinterpret_cast<const char*>(md), n);
+}
 
 std::size_t cached_variant::charge() const noexcept {
     // The body dominates; the rest is charged at what it holds plus the containers' own

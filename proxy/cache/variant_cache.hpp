@@ -51,6 +51,9 @@ struct cached_variant {
     std::size_t charge() const noexcept;
 };
 
+/// SHA-256 of `bytes` (32 raw bytes): stands for an origin body that came without validators.
+std::string body_digest(std::string_view bytes);
+
 class variant_cache {
 public:
     struct figures {

@@ -1,6 +1,7 @@
 #include "proxy/exchange/exchange.hpp"
 
 #include "geoip/client_address.hpp"
+#include "proxy/cache/cache_policy.hpp"
 #include "proxy/exchange/local_answer.hpp"
 #include "proxy/exchange/preview.hpp"
 #include "proxy/http/chunked_framing.hpp"
@@ -173,8 +174,37 @@ awaitable<void> exchange::forward() {
     plan.upgrade = upgrade;
     plan.chunked_body = body.chunked();
     plan.keep_underscore_names = cfg.origin.forward_underscore_headers;
-    if (notice && rule)
-        prepare_notice_request(cls_.notice, req, plan);
+    // A notice reader's page: its representation (tags, levels), and the variant cache's
+    // entry for it, whose validators the origin is asked to confirm (docs/operations.md,
+    // "Notice variant cache").
+    notice_variant variant;
+    std::optional<variant_lookup> lookup;
+    if (notice && rule) {
+        if (cls_.notice.text) {
+            variant = make_notice_variant(cls_.notice, rule->position, cfg);
+            auto why = !cfg.cache.variants ? std::string_view("off") : cache_bypass_reason(req);
+            if (why.empty()) {
+                const auto origin_form = target.origin_form();
+                lookup.emplace(variant_lookup{
+                    worker_.shared.variants,
+                    variant_key(host_value, origin_form, cls_.notice, rule->position),
+                    host_value + std::string(origin_form), nullptr});
+                lookup->entry = lookup->cache.find(lookup->key);
+            } else {
+                rec_.cache = "bypass";
+                rec_.cache_reason = why;
+            }
+        }
+        prepare_notice_request(cls_.notice, variant, req, plan);
+        if (lookup && lookup->entry) {
+            // The reader's own conditionals go: the entry's decide, and the reader's tag is
+            // compared with the entry's variant once the origin confirmed it.
+            plan.if_none_match = lookup->entry->etag;
+            plan.if_modified_since = lookup->entry->last_modified;
+            rec_.cache_revalidated =
+                !plan.if_none_match->empty() || !plan.if_modified_since.empty();
+        }
+    }
     std::string up_head = build_upstream_request_head(req, plan);
 
     std::string prefetched;
@@ -289,7 +319,8 @@ awaitable<void> exchange::forward() {
         co_return;
     }
 
-    const relay_request relay_req{cfg, stats, client_.tls, rule, cls_.notice, req};
+    const relay_request relay_req{cfg,         stats,   client_.tls, rule,
+                                  cls_.notice, variant, req,         lookup ? &*lookup : nullptr};
     response_relay relay(relay_req, *res, *up, client_.sink, client_.buffer, rec_);
     const auto relayed = co_await relay.run();
     if (relayed.end == relay_end::unrewritable)

@@ -40,10 +40,10 @@ bool is_attachment(std::string_view disposition) {
 class notice_transform final : public body_transform {
 public:
     notice_transform(const notices::notice_text& text, html::position where, html::coding in,
-                     html::coding out, std::string_view content_type, std::string nonce,
-                     request_record& rec)
-        : text_(text), where_(where), decoder_(in), in_coding_(in), out_coding_(out), encoder_(out),
-          sniffer_(content_type), nonce_(std::move(nonce)), rec_(rec) {}
+                     html::coding out, html::compression_levels levels,
+                     std::string_view content_type, std::string nonce, request_record& rec)
+        : text_(text), where_(where), decoder_(in), in_coding_(in), out_coding_(out),
+          encoder_(out, levels), sniffer_(content_type), nonce_(std::move(nonce)), rec_(rec) {}
 
     bool write(std::string_view in, std::vector<std::string_view>& out) override {
         std::string_view plain = in;
@@ -291,22 +291,29 @@ void log_unrewritable(std::string_view reason, std::string_view host) {
 
 } // namespace
 
-std::string variant_etag(std::string_view etag, std::string_view version) {
+std::string variant_etag(std::string_view etag, std::string_view tag) {
     bool weak = etag.substr(0, 2) == "W/";
-    auto tag = weak ? etag.substr(2) : etag;
-    if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"')
+    auto quoted = weak ? etag.substr(2) : etag;
+    if (quoted.size() < 2 || quoted.front() != '"' || quoted.back() != '"')
         return {};
     std::string out = weak ? "W/" : "";
-    out += tag.substr(0, tag.size() - 1);
+    out += quoted.substr(0, quoted.size() - 1);
     out += "-gg";
-    out += version;
+    out += tag;
     out += '"';
     return out;
 }
 
-std::string origin_if_none_match(std::string_view value, std::string_view version) {
+std::string origin_if_none_match(std::string_view value,
+                                 std::initializer_list<std::string_view> tags) {
     // Walk the list by entity-tags, not by commas: ',' is a legal etagc (RFC 9110 8.8.3).
-    std::string suffix = "-gg" + std::string(version);
+    auto our_suffix = [&](std::string_view opaque) -> std::size_t {
+        for (auto tag : tags)
+            if (opaque.size() >= tag.size() + 3 && opaque.ends_with(tag) &&
+                opaque.substr(opaque.size() - tag.size() - 3, 3) == "-gg")
+                return tag.size() + 3;
+        return 0;
+    };
     std::string out;
     std::size_t i = 0;
     while (i < value.size()) {
@@ -327,10 +334,9 @@ std::string origin_if_none_match(std::string_view value, std::string_view versio
             if (close == std::string_view::npos)
                 break;
             auto opaque = value.substr(open + 1, close - open - 1);
-            if (opaque.size() >= suffix.size() &&
-                opaque.substr(opaque.size() - suffix.size()) == suffix)
+            if (auto n = our_suffix(opaque))
                 kept = std::string(weak ? "W/\"" : "\"") +
-                       std::string(opaque.substr(0, opaque.size() - suffix.size())) + "\"";
+                       std::string(opaque.substr(0, opaque.size() - n)) + "\"";
             i = close + 1;
         }
         if (kept.empty())
@@ -342,13 +348,14 @@ std::string origin_if_none_match(std::string_view value, std::string_view versio
     return out;
 }
 
-void prepare_notice_request(const notice_plan& notice, const http::request_header<>& req,
-                            upstream_request_plan& plan) {
+void prepare_notice_request(const notice_plan& notice, const notice_variant& variant,
+                            const http::request_header<>& req, upstream_request_plan& plan) {
     plan.whole_representation = true;
     const auto* text = notice.text;
     if (auto inm = req.find(http::field::if_none_match); inm != req.end())
         plan.if_none_match =
-            text ? origin_if_none_match(inm->value(), text->version) : std::string();
+            text ? origin_if_none_match(inm->value(), {variant.streamed_tag, variant.stored_tag})
+                 : std::string();
     const auto coding = notice.coding;
     plan.accept_encoding = coding == html::coding::identity ? std::string("identity")
                                                             : std::string(html::to_string(coding));
@@ -387,12 +394,11 @@ namespace {
 
 // The header edits of a rewritten HTML response, the same for GET and HEAD (RFC 9110 9.3.2:
 // HEAD answers with the fields GET would); the transform for a body (nullptr for HEAD).
-std::unique_ptr<body_transform> plan_rewrite(const notices::notice_text& text, html::coding out,
-                                             const rules::rule& r,
-                                             const http::request_header<>& req,
-                                             const http::response_header<>& res,
-                                             std::string content_type, html::coding in,
-                                             client_response_plan& plan, request_record& rec) {
+std::unique_ptr<body_transform>
+plan_rewrite(const notices::notice_text& text, html::coding out, html::compression_levels levels,
+             std::string_view tag, const rules::rule& r, const http::request_header<>& req,
+             const http::response_header<>& res, std::string content_type, html::coding in,
+             client_response_plan& plan, request_record& rec) {
 
     // CSP: our <style> must be allowed, by the page's nonce or by our hash; never weakened.
     std::vector<std::string_view> enforce, report_only;
@@ -422,7 +428,7 @@ std::unique_ptr<body_transform> plan_rewrite(const notices::notice_text& text, h
     // One Content-Type, the one a browser reads (several values: the last valid one).
     plan.add.emplace_back("Content-Type", content_type);
     if (auto etag = res.find(http::field::etag); etag != res.end())
-        if (auto v = variant_etag(etag->value(), text.version); !v.empty())
+        if (auto v = variant_etag(etag->value(), tag); !v.empty())
             plan.add.emplace_back("ETag", v);
     if (out != html::coding::identity)
         plan.add.emplace_back("Content-Encoding", std::string(html::to_string(out)));
@@ -440,19 +446,22 @@ std::unique_ptr<body_transform> plan_rewrite(const notices::notice_text& text, h
         return nullptr;
     auto where = r.position == rules::notice_position::body_end ? html::position::body_end
                                                                 : html::position::body_start;
-    return std::make_unique<notice_transform>(text, where, in, out, content_type, std::move(nonce),
-                                              rec);
+    return std::make_unique<notice_transform>(text, where, in, out, levels, content_type,
+                                              std::move(nonce), rec);
 }
 
 } // namespace
 
-notice_rewrite plan_notice_response(const notice_plan& notice, const rules::rule& r,
+notice_rewrite plan_notice_response(const notice_plan& notice, const notice_variant& variant,
+                                    bool stored, const rules::rule& r,
                                     const http::request_header<>& req,
                                     const http::response_header<>& res, client_response_plan& plan,
                                     request_record& rec) {
     notice_rewrite result;
     const auto* text = notice.text;
     const auto out = notice.coding;
+    const auto levels = stored ? variant.stored_levels : variant.streamed_levels;
+    const std::string_view tag = stored ? variant.stored_tag : variant.streamed_tag;
     if (!text) {
         // Not reachable with a loaded snapshot (every notice rule names a notice with a text),
         // but a notice decision never fails open.
@@ -470,14 +479,21 @@ notice_rewrite plan_notice_response(const notice_plan& notice, const rules::rule
         // ... and only then: geogate forwards no other validator (prepare_notice_request), so
         // a 304 to anything else (an origin or cache layer that answers 304 regardless) would
         // let the browser show a copy it holds from another decision, without the notice.
-        if (origin_if_none_match(req[http::field::if_none_match], text->version).empty()) {
+        // The reader's copy is the representation whose tag its If-None-Match named.
+        const auto inm = req[http::field::if_none_match];
+        std::string_view matched;
+        for (std::string_view t :
+             {std::string_view(variant.streamed_tag), std::string_view(variant.stored_tag)})
+            if (matched.empty() && !origin_if_none_match(inm, {t}).empty())
+                matched = t;
+        if (matched.empty()) {
             result.outcome = notice_outcome::unrewritable;
             rec.unrewritable = "revalidation";
             return result;
         }
         if (auto etag = res.find(http::field::etag); etag != res.end()) {
             plan.drop.push_back("etag");
-            if (auto v = variant_etag(etag->value(), text->version); !v.empty())
+            if (auto v = variant_etag(etag->value(), matched); !v.empty())
                 plan.add.emplace_back("ETag", v);
         }
         return result;
@@ -538,13 +554,15 @@ notice_rewrite plan_notice_response(const notice_plan& notice, const rules::rule
     if (sniff) {
         result.outcome = notice_outcome::sniff;
         result.transform = std::make_unique<sniff_transform>(
-            in, plan, [text, out, &r, &req, &res, in, &plan, &rec]() {
-                return plan_rewrite(*text, out, r, req, res, "text/html", in, plan, rec);
+            in, plan, [text, out, levels, tag, &r, &req, &res, in, &plan, &rec]() {
+                return plan_rewrite(*text, out, levels, tag, r, req, res, "text/html", in, plan,
+                                    rec);
             });
         return result;
     }
     result.outcome = notice_outcome::rewrite;
-    result.transform = plan_rewrite(*text, out, r, req, res, content_type, in, plan, rec);
+    result.transform =
+        plan_rewrite(*text, out, levels, tag, r, req, res, content_type, in, plan, rec);
     return result;
 }
 

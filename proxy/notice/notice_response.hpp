@@ -29,10 +29,12 @@
 #include "proxy/http/net.hpp"
 #include "proxy/notice/body_transform.hpp"
 #include "proxy/notice/notice_plan.hpp"
+#include "proxy/notice/notice_variant.hpp"
 #include "proxy/runtime/snapshot.hpp"
 #include "proxy/telemetry/request_record.hpp"
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,9 +42,9 @@
 namespace geogate {
 
 /// The origin request of a notice reader: whole representation, If-None-Match translated for
-/// the plan's notice version, Accept-Encoding narrowed to the plan's coding.
-void prepare_notice_request(const notice_plan& notice, const http::request_header<>& req,
-                            upstream_request_plan& plan);
+/// the request's variant (either tag), Accept-Encoding narrowed to the plan's coding.
+void prepare_notice_request(const notice_plan& notice, const notice_variant& variant,
+                            const http::request_header<>& req, upstream_request_plan& plan);
 
 enum class notice_outcome : std::uint8_t {
     untouched,    // the body passes as the origin sent it (not a document, or no notice)
@@ -59,9 +61,11 @@ struct notice_rewrite {
 };
 
 /// Decides what this response becomes for a notice reader; edits `plan` (which the sniffing
-/// transform keeps a reference to, as to `req`, `res`, `r` and `rec`).
-/// `notice` is the request's plan (classify), carried here unchanged.
-notice_rewrite plan_notice_response(const notice_plan& notice, const rules::rule& r,
+/// transform keeps a reference to, as to `req`, `res`, `r`, `variant` and `rec`).
+/// `notice` is the request's plan (classify), carried here unchanged; `stored`: the rewrite is
+/// for the variant cache (its levels and tag), else it streams (compression.*).
+notice_rewrite plan_notice_response(const notice_plan& notice, const notice_variant& variant,
+                                    bool stored, const rules::rule& r,
                                     const http::request_header<>& req,
                                     const http::response_header<>& res, client_response_plan& plan,
                                     request_record& rec);
@@ -81,10 +85,11 @@ void note_unrewritable(const request_record& rec, std::string_view host);
 void apply_region_cache_policy(const config& cfg, const http::response_header<>& res,
                                client_response_plan& plan, const request_record& rec);
 
-/// "W/\"abc\"" + version -> "W/\"abc-ggVERSION\""; "" when the ETag is malformed.
-std::string variant_etag(std::string_view etag, std::string_view version);
-/// The client's If-None-Match for the origin: our variant tags of `version` translated back,
+/// "W/\"abc\"" + tag -> "W/\"abc-ggTAG\"" (notice_variant.hpp); "" when the ETag is malformed.
+std::string variant_etag(std::string_view etag, std::string_view tag);
+/// The client's If-None-Match for the origin: our variant tags (any of `tags`) translated back,
 /// every other tag dropped ("*" too: it matches a copy without the notice). "" = send none.
-std::string origin_if_none_match(std::string_view if_none_match, std::string_view version);
+std::string origin_if_none_match(std::string_view if_none_match,
+                                 std::initializer_list<std::string_view> tags);
 
 } // namespace geogate

@@ -5,9 +5,11 @@
 // body is read straight from the socket (up to large_body_chunk for a reader that keeps up);
 // any other goes through Beast's parser. What goes wrong before anything reached the reader
 // is returned as a value: the exchange answers it (docs/request-flow.md, "relay").
+#include "proxy/cache/variant_cache.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/http/net.hpp"
 #include "proxy/notice/notice_plan.hpp"
+#include "proxy/notice/notice_variant.hpp"
 #include "proxy/relay/body_buffers.hpp"
 #include "proxy/relay/response_sink.hpp"
 #include "proxy/runtime/upstream_pool.hpp"
@@ -33,6 +35,15 @@ struct relay_result {
     error_code origin_error;  // origin_failed
 };
 
+/// The variant cache's part in one notice request (docs/operations.md, "Notice variant cache"):
+/// filled by the exchange, which sent `entry`'s validators to the origin.
+struct variant_lookup {
+    variant_cache& cache;
+    std::string key;                             // notice_variant.hpp, variant_key()
+    std::string url;                             // host + origin-form target (purge prefixes)
+    std::shared_ptr<const cached_variant> entry; // null: none yet
+};
+
 /// What the relay needs of the request: all of it outlives run().
 struct relay_request {
     const config& cfg;
@@ -40,7 +51,9 @@ struct relay_request {
     bool tls_reader; // the reader came over TLS (HSTS)
     const rules::rule* rule;
     const notice_plan& notice;
+    const notice_variant& variant; // a notice decision's representation (tags, levels)
     const http::request_header<>& head;
+    variant_lookup* lookup; // null: the cache takes no part (not a notice request, bypass)
 };
 
 class response_relay {
@@ -53,6 +66,32 @@ public:
     awaitable<relay_result> run();
 
 private:
+    /// A piece of the origin's body: `data` is valid until the next read; `consume_after`
+    /// bytes of up_.buffer go once it is used.
+    struct body_piece {
+        std::string_view data;
+        std::size_t consume_after = 0;
+        bool done = false;
+        error_code ec;
+    };
+    awaitable<body_piece> read_piece(bool large);
+
+    /// Streams the body (through `transform` when given), `carried` first: bytes of it read
+    /// already. `length`: the body's, when it goes out unchanged.
+    awaitable<relay_result> stream(body_transform* transform, client_response_plan& plan,
+                                   std::string carried, std::optional<std::uint64_t> length);
+
+    /// A stored response's page: the whole origin body was read into `raw` (at most
+    /// cache.max_entry_bytes), rewritten at once, sent with its length and stored.
+    awaitable<relay_result> rewrite_whole(body_transform& transform, client_response_plan& plan,
+                                          const client_response_plan& rewrite, std::string raw);
+
+    /// The stored variant, which the origin just confirmed (`via`: "not_modified", "digest").
+    awaitable<relay_result> serve_stored(const cached_variant& v, std::string_view via);
+
+    /// Region cache policy and HSTS, the same for every response.
+    void finish_plan(const http::response_header<>& head, client_response_plan& plan);
+
     /// The transform failed or the origin did after part of the body went out: what the
     /// transform still owes the reader (the notice) goes out, and no end of body.
     awaitable<void> abandon(body_transform& transform, const client_response_plan& plan);
@@ -63,6 +102,8 @@ private:
     response_sink& sink_;
     body_buffer& buf_;
     request_record& rec_;
+    bool raw_ = false;            // a length-delimited body, read from the socket directly
+    std::uint64_t remaining_ = 0; // of it
 };
 
 } // namespace geogate

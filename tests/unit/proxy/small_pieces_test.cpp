@@ -60,21 +60,29 @@ TEST_CASE("notice ETag: origin_if_none_match keeps only this version's variants"
     };
     for (const auto& r : table) {
         INFO(r.inm);
-        CHECK(origin_if_none_match(r.inm, "v1") == r.out);
+        CHECK(origin_if_none_match(r.inm, {"v1"}) == r.out);
     }
     for (auto e : {"\"abc\"", "W/\"x-y\"", "\"\"", "\"a-ggv1\""}) {
         INFO(e);
-        CHECK(origin_if_none_match(variant_etag(e, "v1"), "v1") == e);
+        CHECK(origin_if_none_match(variant_etag(e, "v1"), {"v1"}) == e);
     }
+}
+
+TEST_CASE("notice ETag: either tag of the request's variant is ours", "[proxy][etag]") {
+    // A streamed rewrite and a stored one differ in compression level, so in tag.
+    CHECK(origin_if_none_match("\"a-ggv1.0001\", \"b-ggv1.0002\", \"c-ggv1.0003\"",
+                               {"v1.0001", "v1.0002"}) == "\"a\", \"b\"");
+    CHECK(origin_if_none_match("\"a-ggv1.0001\"", {"v1.0002"}) == "");
+    CHECK(origin_if_none_match("\"v1.0001\"", {"v1.0001"}) == ""); // no "-gg": not ours
 }
 
 // entity-tag characters include ',' (RFC 9110 8.8.3: etagc = %x21 / %x23-7E / obs-text), so a
 // list cannot be split on every comma.
 TEST_CASE("notice ETag: a comma inside an entity-tag", "[proxy][etag]") {
-    CHECK(origin_if_none_match(variant_etag("\"a,b\"", "v1"), "v1") == "\"a,b\"");
-    CHECK(origin_if_none_match("\"a,b-ggv1\", \"c-ggv1\"", "v1") == "\"a,b\", \"c\"");
+    CHECK(origin_if_none_match(variant_etag("\"a,b\"", "v1"), {"v1"}) == "\"a,b\"");
+    CHECK(origin_if_none_match("\"a,b-ggv1\", \"c-ggv1\"", {"v1"}) == "\"a,b\", \"c\"");
     // never a malformed tag to the origin
-    CHECK(origin_if_none_match("x-ggv1\"", "v1") == "");
+    CHECK(origin_if_none_match("x-ggv1\"", {"v1"}) == "");
 }
 
 TEST_CASE("error pages: complete responses without internal detail", "[proxy][error_page]") {

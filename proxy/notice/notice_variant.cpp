@@ -1,0 +1,71 @@
+#include "proxy/notice/notice_variant.hpp"
+
+#include "rules/notices/notice_text.hpp"
+
+#include <cstdint>
+
+namespace geogate {
+namespace {
+
+// FNV-1a: the tag tells representations apart, it does not guard anything.
+struct fnv1a {
+    std::uint32_t h = 2166136261u;
+    void add(std::string_view s) {
+        for (unsigned char c : s) {
+            h ^= c;
+            h *= 16777619u;
+        }
+        h ^= 0xff; // a separator no text contains
+        h *= 16777619u;
+    }
+};
+
+std::string tag_for(const notice_plan& notice, rules::notice_position position,
+                    html::compression_levels levels) {
+    const auto& text = *notice.text;
+    fnv1a f;
+    f.add(text.notice_id);
+    f.add(text.version);
+    f.add(text.language);
+    f.add(rules::to_string(position));
+    f.add(html::to_string(notice.coding));
+    int level = notice.coding == html::coding::gzip ? levels.gzip
+                : notice.coding == html::coding::br ? levels.brotli
+                                                    : 0; // identity: no level
+    f.add(std::to_string(level));
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string tag = text.version;
+    tag += '.';
+    for (int shift = 28; shift >= 0; shift -= 4)
+        tag += digits[(f.h >> shift) & 15];
+    return tag;
+}
+
+} // namespace
+
+notice_variant make_notice_variant(const notice_plan& notice, rules::notice_position position,
+                                   const config& cfg) {
+    notice_variant v;
+    v.streamed_levels = {cfg.compression.gzip_level, cfg.compression.brotli_quality};
+    v.stored_levels = {cfg.cache.variant_gzip_level, cfg.cache.variant_brotli_quality};
+    v.streamed_tag = tag_for(notice, position, v.streamed_levels);
+    v.stored_tag = tag_for(notice, position, v.stored_levels);
+    return v;
+}
+
+std::string variant_key(std::string_view host, std::string_view target, const notice_plan& notice,
+                        rules::notice_position position) {
+    const auto& text = *notice.text;
+    std::string key;
+    key.reserve(host.size() + target.size() + 64);
+    for (std::string_view part :
+         {host, target, std::string_view(text.notice_id), std::string_view(text.version),
+          std::string_view(text.language), std::string_view(rules::to_string(position)),
+          html::to_string(notice.coding)}) {
+        key += part;
+        key += '\n'; // no part holds a newline (a target or Host with one never parses)
+    }
+    return key;
+}
+
+} // namespace geogate
