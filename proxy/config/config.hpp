@@ -116,7 +116,7 @@ struct cache_config {
     std::uint64_t max_bytes = 256ull << 20;     // bodies + heads held, least recently used go
     std::uint64_t max_entry_bytes = 8ull << 20; // a larger rewritten page is not stored
     int variant_gzip_level = 9;                 // a stored variant is compressed once: well
-    int variant_brotli_quality = 9;
+    int variant_brotli_quality = 11;
 };
 
 /// [compression]: how a rewritten page is compressed while it streams (not stored).

@@ -319,8 +319,9 @@ awaitable<void> exchange::forward() {
         co_return;
     }
 
-    const relay_request relay_req{cfg,         stats,   client_.tls, rule,
-                                  cls_.notice, variant, req,         lookup ? &*lookup : nullptr};
+    relay_request relay_req{cfg,         stats,   client_.tls, rule,
+                            cls_.notice, variant, req,         lookup ? &*lookup : nullptr};
+    relay_req.compression = &worker_.shared.compression;
     response_relay relay(relay_req, *res, *up, client_.sink, client_.buffer, rec_);
     const auto relayed = co_await relay.run();
     if (relayed.end == relay_end::unrewritable)

@@ -371,22 +371,39 @@ awaitable<relay_result> response_relay::rewrite_whole(body_transform& transform,
             co_return result;
         }
     }
-    std::vector<std::string_view> out;
-    if ((!raw.empty() && !transform.write(raw, out)) || !transform.finish(out)) {
+    auto v = std::make_shared<cached_variant>();
+    bool rewritten = false;
+    auto rewrite_all = [&] {
+        std::vector<std::string_view> out;
+        rewritten = (raw.empty() || transform.write(raw, out)) && transform.finish(out);
+        std::size_t size = 0;
+        for (auto piece : out)
+            size += piece.size();
+        v->body.reserve(size);
+        for (auto piece : out)
+            v->body += piece;
+    };
+    if (req_.notice.coding != html::coding::identity && req_.compression) {
+        // Compressed once for every later reader, at a high level: on the compression
+        // thread, while this worker serves its other readers. Nothing else touches this
+        // frame meanwhile (the request waits here).
+        co_await net::co_spawn(
+            *req_.compression,
+            [&]() -> awaitable<void> {
+                rewrite_all();
+                co_return;
+            },
+            use_nothrow);
+    } else {
+        rewrite_all();
+    }
+    if (!rewritten) {
         rec_.unrewritable =
             transform.failure().empty() ? std::string_view("decode_error") : transform.failure();
         rec_.cache_reason = "unrewritable";
         result.end = relay_end::unrewritable; // nothing went out
         co_return result;
     }
-    auto v = std::make_shared<cached_variant>();
-    std::size_t size = 0;
-    for (auto piece : out)
-        size += piece.size();
-    v->body.reserve(size);
-    for (auto piece : out)
-        v->body += piece;
-    out.clear();
 
     if (rec_.injected && v->body.size() <= req_.cfg.cache.max_entry_bytes) {
         v->key = lookup.key;

@@ -54,6 +54,7 @@ struct relay_request {
     const notice_variant& variant; // a notice decision's representation (tags, levels)
     const http::request_header<>& head;
     variant_lookup* lookup; // null: the cache takes no part (not a notice request, bypass)
+    net::thread_pool* compression = nullptr; // where a stored variant is compressed
 };
 
 class response_relay {

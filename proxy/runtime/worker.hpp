@@ -44,6 +44,10 @@ struct server_state {
     /// Rewritten notice pages (cache.variants): sized from the config at start, resized and
     /// emptied on every reload (a new snapshot may change any notice or rule).
     variant_cache variants{0};
+    /// Where a page stored in the variant cache is compressed (brotli at quality 11 takes tens
+    /// of milliseconds for a news page): off the I/O threads, so no other reader on the worker
+    /// waits for it. Joined before the workers' io_contexts go (server::run).
+    net::thread_pool compression{1};
 };
 
 struct worker {

@@ -308,6 +308,8 @@ int server::run() {
         if (w->thread.joinable())
             w->thread.join();
     }
+    // A compression still running writes into a request's frame, which its io_context owns.
+    state_.compression.join();
     reloader_.reset();
     event_log::info("stopped");
     return 0;
