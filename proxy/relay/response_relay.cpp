@@ -146,6 +146,8 @@ awaitable<relay_result> response_relay::run() {
         transform = std::move(np.transform);
         if (whole)
             rewrite = plan;
+        else if (lookup && lookup->entry && !head_request && status != 304)
+            lookup->cache.drop(lookup->key, lookup->entry.get()); // outdated, not replaced
     }
     finish_plan(head, plan);
 
@@ -205,6 +207,8 @@ awaitable<relay_result> response_relay::run() {
                 co_return co_await rewrite_whole(*transform, plan, rewrite, std::move(raw));
             if (raw.size() > cfg.cache.max_entry_bytes) {
                 rec_.cache_reason = "too_large";
+                if (lookup->entry)
+                    lookup->cache.drop(lookup->key, lookup->entry.get());
                 break;
             }
         }
@@ -423,8 +427,11 @@ awaitable<relay_result> response_relay::rewrite_whole(body_transform& transform,
         rec_.cache_stored = lookup.cache.store(v);
         if (!rec_.cache_stored)
             rec_.cache_reason = "too_large";
-    } else if (rec_.injected) {
-        rec_.cache_reason = "too_large";
+    } else {
+        if (rec_.injected)
+            rec_.cache_reason = "too_large";
+        if (lookup.entry)
+            lookup.cache.drop(lookup.key, lookup.entry.get()); // outdated, not replaced
     }
     const bool keep_client = sink_.frame_response(plan, false, v->body.size());
     rec_.status = head.result_int();
