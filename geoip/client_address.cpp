@@ -29,14 +29,36 @@ bool valid_port(std::string_view s) noexcept {
 }
 
 // Strict textual address: no zone ids (a scope is meaningless across hosts), no spaces.
+// Dotted-quad exactly as inet_pton(AF_INET) (what make_address_v4 calls) reads it: four
+// decimal parts of 0-255 without leading zeros, and nothing else. Parsed here because this
+// runs on every request and make_address_v4 copies the text into a string first.
 std::optional<address_v4> parse_v4(std::string_view s) noexcept {
-    if (s.empty() || s.size() > 15 || s.find_first_not_of("0123456789.") != s.npos)
+    if (s.empty() || s.size() > 15)
         return std::nullopt;
-    boost::system::error_code ec;
-    auto a = boost::asio::ip::make_address_v4(s, ec);
-    if (ec)
+    address_v4::bytes_type bytes{};
+    std::size_t part = 0;
+    unsigned value = 0;
+    std::size_t digits = 0;
+    for (char c : s) {
+        if (c >= '0' && c <= '9') {
+            if (digits == 1 && value == 0)
+                return std::nullopt; // a leading zero
+            value = value * 10 + static_cast<unsigned>(c - '0');
+            if (value > 255)
+                return std::nullopt;
+            ++digits;
+        } else if (c == '.' && digits > 0 && part < 3) {
+            bytes[part++] = static_cast<unsigned char>(value);
+            value = 0;
+            digits = 0;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (part != 3 || digits == 0)
         return std::nullopt;
-    return a;
+    bytes[3] = static_cast<unsigned char>(value);
+    return address_v4(bytes);
 }
 
 std::optional<address_v6> parse_v6(std::string_view s) noexcept {

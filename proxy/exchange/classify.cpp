@@ -37,7 +37,8 @@ classification classify(const request_facts& req, const snapshot& snap,
     if (out.target.path.find_first_of("%\\;") == std::string_view::npos)
         out.path_readings.push_back(normalize_path_for_rules(out.target.path)); // the usual path
     else
-        out.path_readings = rule_path_readings(out.target.path);
+        for (auto& reading : rule_path_readings(out.target.path))
+            out.path_readings.push_back(std::move(reading));
 
     rules::request_view view;
     view.method = req.method;

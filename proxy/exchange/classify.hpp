@@ -14,6 +14,7 @@
 #include "rules/decide.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,7 +57,8 @@ struct classification {
     address_source source = address_source::none;
     geoip::location where;
     /// Every reading of the path (rule_path_readings); the first is what rules and logs show.
-    std::vector<std::string> path_readings;
+    /// One reading (the usual path) is kept inline: no allocation for the vector.
+    boost::container::small_vector<std::string, 1> path_readings;
     rules::decision decision;
     /// Another region could get a different response (any decision but pass, or a pass that a
     /// rule for some other region would change): never shared-cacheable.

@@ -40,10 +40,6 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
     out += "\r\n";
 }
 
-bool is_one_of(std::string_view lower, std::initializer_list<std::string_view> names) {
-    return std::find(names.begin(), names.end(), lower) != names.end();
-}
-
 // Field names in lower case, one at a time, in a buffer reused for the next name: names up
 // to 64 bytes (all real ones) take no allocation.
 class lowercase_buffer {
@@ -70,8 +66,13 @@ std::string to_lower(std::string_view s) {
 }
 
 hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
-    for (auto it = f.find(http::field::connection);
-         it != f.end() && it->name() == http::field::connection; ++it) {
+    // The run of Connection fields that starts at the first one, in field order (what
+    // f.find(field::connection) and walking on would give): a walk over the list is cheaper
+    // than Beast's case-insensitive search tree, and this runs for every request and response.
+    auto it = f.begin();
+    while (it != f.end() && it->name() != http::field::connection)
+        ++it;
+    for (; it != f.end() && it->name() == http::field::connection; ++it) {
         for (auto token : http::token_list(it->value())) {
             // "keep-alive" and "upgrade" are hop-by-hop anyway: the usual Connection header
             // then costs no allocation.
@@ -83,6 +84,27 @@ hop_by_hop_set::hop_by_hop_set(const http::fields& f) {
                 named_.push_back(std::move(lower));
         }
     }
+}
+
+bool hop_by_hop_set::contains(http::field id, std::string_view name) const noexcept {
+    switch (id) { // fixed_hop_by_hop: every one of them is a field Beast knows
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+    case http::field::proxy_authorization:
+    case http::field::proxy_authenticate:
+        return true;
+    default:
+        break;
+    }
+    for (const auto& n : named_)
+        if (iequals(n, name))
+            return true;
+    return false;
 }
 
 bool hop_by_hop_set::contains(std::string_view lower_name) const noexcept {
@@ -156,16 +178,21 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     append_field(out, "Host", plan.host);
 
     std::string xff, xfproto, xfhost, via;
-    lowercase_buffer lower;
     for (const auto& f : req) {
-        const std::string_view name = lower(f.name_string());
-        if (hop.contains(name))
+        // Names are compared by Beast's field code where it has one (it is case-insensitive),
+        // and case-insensitively otherwise: no lower-case copy of each name.
+        const auto id = f.name();
+        const auto name = f.name_string();
+        const auto unknown_named = [&](std::string_view lower) {
+            return id == http::field::unknown && iequals(name, lower);
+        };
+        if (hop.contains(id, name))
             continue; // an upgrade's Upgrade and Connection are re-added below, exactly
-        if (name == "host" || name == "expect" || name == "content-length" ||
-            name == "x-geogate-preview")
+        if (id == http::field::host || id == http::field::expect ||
+            id == http::field::content_length || unknown_named("x-geogate-preview"))
             continue; // Host set above; Expect answered by geogate; length re-added below;
                       // the preview token never leaves geogate
-        if (name == "x-forwarded-for") {
+        if (unknown_named("x-forwarded-for")) {
             if (plan.peer_trusted) {
                 if (!xff.empty())
                     xff += ", ";
@@ -173,23 +200,23 @@ std::string build_upstream_request_head(const http::request_header<>& req,
             }
             continue;
         }
-        if (name == "x-forwarded-proto") {
+        if (unknown_named("x-forwarded-proto")) {
             if (plan.peer_trusted && xfproto.empty())
                 xfproto = f.value();
             continue;
         }
-        if (name == "x-forwarded-host") {
+        if (unknown_named("x-forwarded-host")) {
             if (plan.peer_trusted && xfhost.empty())
                 xfhost = f.value();
             continue;
         }
-        if (name == "via") {
+        if (id == http::field::via) {
             if (!via.empty())
                 via += ", ";
             via += f.value();
             continue;
         }
-        if (name == "forwarded" && !plan.peer_trusted)
+        if (id == http::field::forwarded && !plan.peer_trusted)
             continue;
         if (!plan.client_ip_header.empty() && !plan.peer_trusted &&
             iequals(name, plan.client_ip_header))
@@ -200,11 +227,12 @@ std::string build_upstream_request_head(const http::request_header<>& req,
         if (!plan.region_header.empty() && iequals(name, plan.region_header))
             continue; // never forward a client's claim about its own region
         if (plan.whole_representation &&
-            is_one_of(name, {"range", "if-range", "if-modified-since", "if-unmodified-since"}))
+            (id == http::field::range || id == http::field::if_range ||
+             id == http::field::if_modified_since || id == http::field::if_unmodified_since))
             continue;
-        if (plan.if_none_match && name == "if-none-match")
+        if (plan.if_none_match && id == http::field::if_none_match)
             continue;
-        if (plan.accept_encoding && name == "accept-encoding")
+        if (plan.accept_encoding && id == http::field::accept_encoding)
             continue;
         append_field(out, f.name_string(), f.value());
     }
@@ -260,21 +288,24 @@ std::string build_client_response_head(const http::response_header<>& res,
     std::string via;
     lowercase_buffer lower;
     for (const auto& f : res) {
-        const std::string_view name = lower(f.name_string());
-        if (plan.keep_upgrade && (name == "upgrade"))
+        const auto id = f.name(); // Beast's field code: compared case-insensitively
+        if (plan.keep_upgrade && id == http::field::upgrade)
             ; // kept
-        else if (hop.contains(name))
+        else if (hop.contains(id, f.name_string()))
             continue;
-        if (name == "content-length")
+        if (id == http::field::content_length)
             continue;
-        if (name == "via") {
+        if (id == http::field::via) {
             if (!via.empty())
                 via += ", ";
             via += f.value();
             continue;
         }
-        if (std::find(plan.drop.begin(), plan.drop.end(), name) != plan.drop.end())
-            continue;
+        if (!plan.drop.empty()) {
+            const std::string_view name = lower(f.name_string());
+            if (std::find(plan.drop.begin(), plan.drop.end(), name) != plan.drop.end())
+                continue;
+        }
         append_field(out, f.name_string(), f.value());
     }
     for (const auto& [n, v] : plan.add)

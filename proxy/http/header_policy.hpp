@@ -22,6 +22,8 @@ class hop_by_hop_set {
 public:
     explicit hop_by_hop_set(const http::fields& f);
     bool contains(std::string_view lower_name) const noexcept;
+    /// The same for a field as Beast parsed it: its code and its name as spelled (any case).
+    bool contains(http::field id, std::string_view name) const noexcept;
 
 private:
     std::vector<std::string> named_; // from Connection, lower-case

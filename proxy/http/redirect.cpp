@@ -14,20 +14,32 @@ bool is_hex(char c) noexcept {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// What is kept byte-for-byte: a path's bytes, and a query's ('?' too). '%' is decided apart.
+constexpr auto query_safe = alnum_and("-._~!$&'()*+,;=:@/?");
+
+bool kept(std::string_view s, std::size_t i, const std::array<bool, 256>& safe) noexcept {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '%')
+        return i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2]);
+    return safe[c];
+}
+
 void append_encoded(std::string& out, std::string_view s, bool query) {
     static constexpr char hex[] = "0123456789ABCDEF";
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        auto c = static_cast<unsigned char>(s[i]);
-        bool keep = path_safe[c] || (query && c == '?');
-        if (c == '%')
-            keep = i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2]);
-        if (keep) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
+    const auto& safe = query ? query_safe : path_safe;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        // Runs of kept bytes (usually all of them) go in one append.
+        std::size_t run = i;
+        while (run < s.size() && kept(s, run, safe))
+            ++run;
+        out.append(s.data() + i, run - i);
+        if (run == s.size())
+            break;
+        const auto c = static_cast<unsigned char>(s[run]);
+        const char escape[3] = {'%', hex[c >> 4], hex[c & 15]};
+        out.append(escape, 3);
+        i = run + 1;
     }
 }
 

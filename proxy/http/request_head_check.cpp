@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 namespace geogate {
 namespace {
@@ -25,12 +27,110 @@ constexpr request_head_verdict bad(unsigned status, std::string_view why) noexce
     return {status, why};
 }
 
+// The byte-at-a-time scans below run over every request head, so they look at eight bytes at
+// a time (SWAR) and only fall back to single bytes where a word holds a candidate.
+constexpr std::uint64_t ones = 0x0101010101010101ULL;
+constexpr std::uint64_t highs = 0x8080808080808080ULL;
+
+std::uint64_t load8(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+// Nonzero exactly when some byte of `w` is below `n` (n <= 128).
+constexpr std::uint64_t bytes_below(std::uint64_t w, unsigned n) noexcept {
+    return (w - ones * n) & ~w & highs;
+}
+
+// Nonzero exactly when some byte of `w` is above `n` (n < 128).
+constexpr std::uint64_t bytes_above(std::uint64_t w, unsigned n) noexcept {
+    return ((w + ones * (127 - n)) | w) & highs;
+}
+
+// Nonzero exactly when some byte of `w` is `c`.
+constexpr std::uint64_t maybe_equal(std::uint64_t w, unsigned char c) noexcept {
+    return bytes_below(w ^ (ones * c), 1);
+}
+
+// A value byte that is a control character other than HTAB, or DEL (RFC 9110 5.5).
+bool is_value_control(unsigned char c) noexcept {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+bool has_control_byte(std::string_view v) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= v.size(); i += 8) {
+        const auto w = load8(v.data() + i);
+        if ((bytes_below(w, 0x20) | maybe_equal(w, 0x7f)) == 0)
+            continue;
+        for (std::size_t k = i; k < i + 8; ++k) // a candidate: HTAB, or a real one
+            if (is_value_control(static_cast<unsigned char>(v[k])))
+                return true;
+    }
+    for (; i < v.size(); ++i)
+        if (is_value_control(static_cast<unsigned char>(v[i])))
+            return true;
+    return false;
+}
+
+// Every byte is visible ASCII (0x21-0x7E): what a request-target may hold.
+bool all_visible(std::string_view v) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= v.size(); i += 8) {
+        const auto w = load8(v.data() + i);
+        if ((bytes_below(w, 0x21) | bytes_above(w, 0x7e)) != 0)
+            return false;
+    }
+    for (; i < v.size(); ++i)
+        if (static_cast<unsigned char>(v[i]) <= 0x20 || static_cast<unsigned char>(v[i]) >= 0x7f)
+            return false;
+    return true;
+}
+
+// The first LF not preceded by CR ("bare LF") or CR not followed by LF ("bare CR"), in the
+// order they occur; ok when every line ends with CRLF. One memchr per line and kind of byte.
+request_head_verdict first_bare_line_end(std::string_view head) noexcept {
+    const char* const begin = head.data();
+    const char* const end = begin + head.size();
+    const char* p = begin;
+    while (p < end) {
+        const auto* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
+        const char* line_end = lf ? lf : end;
+        // Any CR before the line's last byte (the one right before its LF) is bare, and it
+        // comes before this LF. Without an LF, every CR left is bare.
+        const char* cr_limit = lf && lf > p ? lf - 1 : line_end;
+        if (std::memchr(p, '\r', cr_limit - p))
+            return bad(400, "bare CR");
+        if (!lf)
+            return {};
+        if (lf == begin || lf[-1] != '\r')
+            return bad(400, "bare LF");
+        p = lf + 1;
+    }
+    return {};
+}
+
+// reg-name characters (RFC 3986 3.2.2: unreserved / pct-encoded / sub-delims), and those of
+// an IP literal between the brackets (hex digits, ':' and '.').
+constexpr auto reg_name_char = alnum_and("-._~%!$&'()*+,;=");
+constexpr std::array<bool, 256> ip_literal_char = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[c] = true;
+    for (int c = 'a'; c <= 'f'; ++c)
+        t[c] = true;
+    for (int c = 'A'; c <= 'F'; ++c)
+        t[c] = true;
+    t[':'] = t['.'] = true;
+    return t;
+}();
+
 request_head_verdict check_target(std::string_view method, std::string_view target) noexcept {
     if (target.empty())
         return bad(400, "empty request-target");
-    for (unsigned char c : target)
-        if (c <= 0x20 || c >= 0x7f)
-            return bad(400, "invalid character in request-target");
+    if (!all_visible(target))
+        return bad(400, "invalid character in request-target");
     if (target.front() == '/')
         return {};
     if (target == "*")
@@ -64,7 +164,7 @@ bool valid_host_value(std::string_view host) noexcept {
         if (close == std::string_view::npos || close < 3)
             return false;
         for (char c : host.substr(1, close - 1))
-            if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'))
+            if (!ip_literal_char[static_cast<unsigned char>(c)])
                 return false;
         auto rest = host.substr(close + 1);
         if (!rest.empty()) {
@@ -85,13 +185,9 @@ bool valid_host_value(std::string_view host) noexcept {
         }
         if (name.empty())
             return false;
-        for (unsigned char c : name) {
-            bool ok = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%' ||
-                      c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' ||
-                      c == '*' || c == '+' || c == ',' || c == ';' || c == '=';
-            if (!ok)
+        for (unsigned char c : name)
+            if (!reg_name_char[c])
                 return false;
-        }
     }
     if (port.size() > 5)
         return false;
@@ -104,13 +200,8 @@ bool valid_host_value(std::string_view host) noexcept {
 request_head_verdict check_request_head(std::string_view head,
                                         const request_head_limits& limits) noexcept {
     // Line endings first: every LF must follow a CR and every CR must precede an LF.
-    for (std::size_t i = 0; i < head.size(); ++i) {
-        char c = head[i];
-        if (c == '\n' && (i == 0 || head[i - 1] != '\r'))
-            return bad(400, "bare LF");
-        if (c == '\r' && (i + 1 >= head.size() || head[i + 1] != '\n'))
-            return bad(400, "bare CR");
-    }
+    if (auto bare = first_bare_line_end(head); !bare.ok())
+        return bare;
     auto line_end = head.find("\r\n");
     if (line_end == std::string_view::npos)
         return bad(400, "no request line");
@@ -170,9 +261,8 @@ request_head_verdict check_request_head(std::string_view head,
         if (!is_token(name))
             return bad(400, "invalid header field name"); // also catches "Name :"
         auto value = field.substr(colon + 1);
-        for (unsigned char c : value)
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return bad(400, "control character in header value");
+        if (has_control_byte(value))
+            return bad(400, "control character in header value");
         value = trim_ows(value);
         if (iequals(name, "host")) {
             ++host_count;

@@ -69,7 +69,34 @@ std::vector<std::string> rule_path_readings(std::string_view path) {
     return out;
 }
 
+namespace {
+
+// A path every reading leaves as it is: it starts with '/', has no empty, "." or ".." segment
+// (an empty last one is a trailing slash, which stays) and nothing any reading decodes or
+// strips ('%', '\\', ';'). The usual path is such a path; it is then copied as it is.
+bool already_normal(std::string_view path) noexcept {
+    if (path.empty() || path.front() != '/')
+        return false;
+    std::size_t segment_start = 1;
+    for (std::size_t i = 1; i <= path.size(); ++i) {
+        const char c = i < path.size() ? path[i] : '/';
+        if (c == '/') {
+            const auto segment = path.substr(segment_start, i - segment_start);
+            if ((segment.empty() && i < path.size()) || segment == "." || segment == "..")
+                return false;
+            segment_start = i + 1;
+        } else if (c == '%' || c == '\\' || c == ';') {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
 std::string normalize_path_for_rules(std::string_view path, path_reading reading) {
+    if (already_normal(path))
+        return std::string(path);
     // Decode what this reading decodes; other escapes are compared decoded by decide() itself
     // (except %2F and %5C, which decide() never takes for a slash: see rules/decide.cpp).
     std::string decoded;
