@@ -36,8 +36,9 @@ http::response_header<> response(unsigned status, const fields& f = {}) {
 
 } // namespace
 
-TEST_CASE("cache_policy: a plain GET uses the cache; other requests bypass it, with a reason") {
+TEST_CASE("cache_policy: GET and HEAD use the cache; other requests bypass it, with a reason") {
     CHECK(cache_bypass_reason(request(http::verb::get)).empty());
+    CHECK(cache_bypass_reason(request(http::verb::head)).empty()); // answered, never stored
     CHECK(cache_bypass_reason(request(http::verb::get, {{"Cache-Control", "no-cache"}})).empty());
     CHECK(cache_bypass_reason(request(http::verb::get, {{"Cache-Control", "max-age=0"}})).empty());
     CHECK(cache_bypass_reason(request(http::verb::get, {{"Cookie", "a=1"}})).empty());
@@ -47,8 +48,9 @@ TEST_CASE("cache_policy: a plain GET uses the cache; other requests bypass it, w
         std::string_view reason;
     };
     const row rows[] = {
-        {"HEAD", request(http::verb::head), "method"},
         {"POST", request(http::verb::post), "method"},
+        {"PUT", request(http::verb::put), "method"},
+        {"OPTIONS", request(http::verb::options), "method"},
         {"Authorization", request(http::verb::get, {{"Authorization", "Basic eDp5"}}),
          "authorization"},
         {"authorization in lower case", request(http::verb::get, {{"authorization", "Bearer t"}}),
