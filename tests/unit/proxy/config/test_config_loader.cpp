@@ -246,12 +246,12 @@ TEST_CASE("config: [cache] variant keys and [compression] levels, with their def
         CHECK(c->cache.max_bytes == 256ull << 20);
         CHECK(c->cache.max_entry_bytes == 8ull << 20);
         CHECK(c->cache.variant_gzip_level == 9);
-        CHECK(c->cache.variant_brotli_quality == 9);
+        CHECK(c->cache.variant_brotli_quality == 11);
         CHECK(c->compression.gzip_level == 5);
         CHECK(c->compression.brotli_quality == 5);
     }
     temp_config t(L + "[cache]\nvariants = false\nmax_bytes = \"1GiB\"\nmax_entry_bytes = 65536\n"
-                      "variant_gzip_level = 1\nvariant_brotli_quality = 11\n"
+                      "variant_gzip_level = 1\nvariant_brotli_quality = 4\n"
                       "[compression]\ngzip_level = 9\nbrotli_quality = 0\n");
     diagnostics d;
     auto c = load_config(t.file, d);
@@ -261,7 +261,7 @@ TEST_CASE("config: [cache] variant keys and [compression] levels, with their def
     CHECK(c->cache.max_bytes == 1ull << 30);
     CHECK(c->cache.max_entry_bytes == 65536);
     CHECK(c->cache.variant_gzip_level == 1);
-    CHECK(c->cache.variant_brotli_quality == 11);
+    CHECK(c->cache.variant_brotli_quality == 4);
     CHECK(c->compression.gzip_level == 9);
     CHECK(c->compression.brotli_quality == 0);
 }
