@@ -3,6 +3,7 @@
 #include "common/result.hpp"
 #include "geoip/geo_provider.hpp"
 #include "geoip/lookup_report.hpp"
+#include "proxy/cli/cli_cache.hpp"
 #include "proxy/cli/cli_notices.hpp"
 #include "proxy/cli/explain.hpp"
 #include "proxy/runtime/snapshot.hpp"
@@ -34,6 +35,7 @@ constexpr const char* usage_text =
     "  geogate lookup  (--config FILE | --db FILE [--db FILE]...) [--json] IP...\n"
     "  geogate notices review  --config FILE --out review.html\n"
     "  geogate notices approve --config FILE --notice ID [--lang L] --by NAME\n"
+    "  geogate cache purge (--config FILE | --admin HOST:PORT) [--prefix HOST/PATH]\n"
     "  geogate --version\n";
 
 int usage(const std::string& problem = {}) {
@@ -283,6 +285,11 @@ int main(int argc, char** argv) {
             return usage("notices needs review or approve");
         sub = argv[2];
         first = 3;
+    } else if (cmd == "cache") {
+        if (argc < 3)
+            return usage("cache needs purge");
+        sub = argv[2];
+        first = 3;
     }
     const auto parsed = parse_args(argc, argv, first, {"json"});
     if (!parsed)
@@ -302,6 +309,12 @@ int main(int argc, char** argv) {
         if (cmd == "notices" && sub == "approve")
             return cmd_notices_approve(a.get("config"), a.get("notice"), a.get("lang"),
                                        a.get("by"));
+        if (cmd == "cache" && sub == "purge") {
+            cache_purge_options o{a.get("config"), a.get("admin"), std::nullopt};
+            if (const auto p = a.all("prefix"); !p.empty())
+                o.prefix = p.back();
+            return cmd_cache_purge(o);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "geogate: %s\n", e.what());
         return 1;

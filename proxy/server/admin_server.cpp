@@ -8,6 +8,50 @@
 #include <optional>
 
 namespace geogate {
+namespace {
+
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+} // namespace
+
+result<std::string> purge_prefix(std::string_view query) {
+    if (query.empty())
+        return std::string();
+    constexpr std::string_view key = "prefix=";
+    if (!query.starts_with(key))
+        return fail("the only parameter is prefix");
+    const auto value = query.substr(key.size());
+    std::string out;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        if (c == '&')
+            return fail("the only parameter is prefix");
+        if (c == '%') {
+            if (i + 2 >= value.size() || hex_digit(value[i + 1]) < 0 || hex_digit(value[i + 2]) < 0)
+                return fail("malformed %-escape in prefix");
+            out += static_cast<char>(hex_digit(value[i + 1]) * 16 + hex_digit(value[i + 2]));
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    if (out.empty())
+        return fail("empty prefix (leave the query out to purge everything)");
+    for (unsigned char c : out)
+        if (c <= 0x20 || c == 0x7f)
+            return fail("control character or space in prefix");
+    if (out.starts_with("http://") || out.starts_with("https://"))
+        return fail("prefix is a host and path without the scheme, e.g. news.example/world/");
+    return out;
+}
 
 admin_server::admin_server(net::io_context& control, server_state& state, metrics& stats,
                            reloader& reload, std::vector<std::unique_ptr<worker>>& workers)
@@ -120,6 +164,32 @@ std::string admin_server::render_metrics() const {
         out += "geogate_geoip_lookup_errors_total " + std::to_string(snap->geo->lookup_errors()) +
                "\n";
     }
+    const auto cache = state_.variants.current();
+    auto gauge = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
+        out += "# HELP ";
+        out += name;
+        out += ' ';
+        out += help;
+        out += "\n# TYPE ";
+        out += name;
+        out += ' ';
+        out += type;
+        out += '\n';
+        out += name;
+        out += ' ';
+        out += std::to_string(v);
+        out += '\n';
+    };
+    gauge("geogate_variant_cache_entries", "gauge", "Rewritten notice pages held now.",
+          cache.entries);
+    gauge("geogate_variant_cache_bytes", "gauge",
+          "Bytes the variant cache holds now (bodies, heads, keys, per-entry overhead).",
+          cache.bytes);
+    gauge("geogate_variant_cache_max_bytes", "gauge",
+          "The bound of the variant cache (cache.max_bytes).", cache.max_bytes);
+    gauge("geogate_variant_cache_evictions_total", "counter",
+          "Entries dropped to make room for newer ones (not purges, reloads or replacements).",
+          cache.evictions);
     if (state_.access) {
         out += "# HELP geogate_access_log_dropped_total Access log lines dropped because the "
                "writer fell behind.\n"
@@ -128,6 +198,37 @@ std::string admin_server::render_metrics() const {
             "geogate_access_log_dropped_total " + std::to_string(state_.access->dropped()) + "\n";
     }
     return out;
+}
+
+// POST /cache/purge[?prefix=<percent-encoded host + path prefix>]: the prefix is matched
+// against each entry's url, e.g. "news.example/world/". Strict: one optional parameter, valid
+// %XX escapes ('+' is a plus: it is one in paths), no controls or spaces, no scheme.
+http::response<http::string_body>
+admin_server::purge_cache(const http::request<http::string_body>& req) {
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    if (req.method() != http::verb::post) {
+        res.result(http::status::method_not_allowed);
+        res.set(http::field::allow, "POST");
+        res.body() = "use POST\n";
+        return res;
+    }
+    const auto target = std::string_view(req.target());
+    const auto q = target.find('?');
+    const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    auto prefix = purge_prefix(query);
+    if (!prefix) {
+        res.result(http::status::bad_request);
+        res.body() = "usage: POST /cache/purge[?prefix=<percent-encoded host and path prefix, "
+                     "e.g. news.example%2Fworld%2F>]\n" +
+                     prefix.error() + "\n";
+        return res;
+    }
+    const std::size_t n = state_.variants.purge(*prefix);
+    event_log::info("cache_purged", {{"prefix", *prefix}, {"count", std::to_string(n)}});
+    res.set(http::field::content_type, "application/json");
+    res.body() = "{\"purged\":" + std::to_string(n) + "}\n";
+    return res;
 }
 
 awaitable<http::response<http::string_body>>
@@ -167,6 +268,8 @@ admin_server::handle(const http::request<http::string_body>& req) {
                 outcome ? "reloaded\n" + *outcome
                         : "reload failed; the previous snapshot keeps serving\n" + outcome.error();
         }
+    } else if (path == "/cache/purge") {
+        co_return purge_cache(req);
     } else if (path == "/preview") {
         co_return co_await serve_preview(req, state_, control_);
     } else {

@@ -1,6 +1,7 @@
 #pragma once
 // The admin listener (localhost by default): GET /metrics (Prometheus text), /healthz (alive),
-// /readyz (a snapshot is loaded and the origin answered recently), POST /reload, and
+// /readyz (a snapshot is loaded and the origin answered recently), POST /reload,
+// POST /cache/purge[?prefix=news.example%2Fworld%2F] (drops notice variant cache entries), and
 // GET /preview?region=RU&url=/path[&lang=ru] (the page as a reader in that region sees it).
 // It runs on the control thread: small, one request per connection, strict limits.
 #include "common/result.hpp"
@@ -11,9 +12,14 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace geogate {
+
+/// The decoded prefix of a /cache/purge query ("" = no query: everything), or why the query is
+/// refused (a 400).
+result<std::string> purge_prefix(std::string_view query);
 
 class admin_server {
 public:
@@ -28,6 +34,7 @@ private:
     awaitable<void> serve(tcp::socket socket);
     awaitable<http::response<http::string_body>>
     handle(const http::request<http::string_body>& req);
+    http::response<http::string_body> purge_cache(const http::request<http::string_body>& req);
     awaitable<bool> origin_reachable();
     std::string render_metrics() const;
 

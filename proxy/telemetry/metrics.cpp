@@ -9,6 +9,23 @@ namespace {
 constexpr std::array<std::string_view, 7> unrewritable_reasons = {
     "coding", "charset", "xml", "decode_error", "partial", "revalidation", "no_text"};
 
+// request_record::cache_reason, by kind of outcome: the labels of the variant cache families.
+constexpr std::array<std::string_view, 2> cache_hit_reasons = {"not_modified", "digest"};
+constexpr std::array<std::string_view, 12> cache_miss_reasons = {
+    "absent",  "changed", "status",  "no_store",  "private",      "set_cookie",
+    "partial", "vary",    "untyped", "too_large", "unrewritable", "incomplete"};
+constexpr std::array<std::string_view, 4> cache_bypass_reasons = {"off", "method", "authorization",
+                                                                  "no_store"};
+
+// The slot of `reason` in `reasons`; reasons.size() (the "other" slot) when it is not there.
+template <std::size_t N>
+std::size_t slot(const std::array<std::string_view, N>& reasons, std::string_view reason) noexcept {
+    std::size_t i = 0;
+    while (i < N && reasons[i] != reason)
+        ++i;
+    return i;
+}
+
 void line(std::string& out, std::string_view name, std::string_view labels, std::uint64_t v) {
     out += name;
     if (!labels.empty()) {
@@ -112,6 +129,8 @@ void metrics::record(const request_record& rec) {
     meta_csp_untouched_.fetch_add(rec.meta_csp_untouched, std::memory_order_relaxed);
     if (rec.aborted)
         aborted_.fetch_add(1, std::memory_order_relaxed);
+    if (!rec.cache.empty())
+        record_cache(rec);
     auto elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - rec.start).count();
     total_latency_.observe(elapsed);
@@ -131,6 +150,26 @@ void metrics::record(const request_record& rec) {
              std::tuple<std::string_view, std::string_view>(rec.notice_id, rec.notice_version));
     if (!rec.mirror.empty())
         bump(redirects_, std::string_view(rec.mirror));
+}
+
+// Relaxed atomics only: a handful of string_view compares against fixed lists, no lock, no
+// allocation.
+void metrics::record_cache(const request_record& rec) noexcept {
+    static_assert(std::tuple_size_v<decltype(cache_hits_)> == cache_hit_reasons.size() + 1);
+    static_assert(std::tuple_size_v<decltype(cache_misses_)> == cache_miss_reasons.size() + 1);
+    static_assert(std::tuple_size_v<decltype(cache_bypasses_)> == cache_bypass_reasons.size() + 1);
+    constexpr auto relaxed = std::memory_order_relaxed;
+    const bool hit = rec.cache == "hit";
+    if (hit)
+        cache_hits_[slot(cache_hit_reasons, rec.cache_reason)].fetch_add(1, relaxed);
+    else if (rec.cache == "miss")
+        cache_misses_[slot(cache_miss_reasons, rec.cache_reason)].fetch_add(1, relaxed);
+    else if (rec.cache == "bypass")
+        cache_bypasses_[slot(cache_bypass_reasons, rec.cache_reason)].fetch_add(1, relaxed);
+    if (rec.cache_revalidated)
+        (hit ? cache_revalidated_unchanged_ : cache_revalidated_changed_).fetch_add(1, relaxed);
+    if (rec.cache_stored)
+        cache_stored_.fetch_add(1, relaxed);
 }
 
 void metrics::rejected(unsigned status) noexcept {
@@ -234,6 +273,7 @@ std::string metrics::render() const {
             "<meta> tags before the notice passed untouched: longer than the bound, or a "
             "policy with a character reference not resolved exactly.",
             meta_csp_untouched_);
+    render_cache(out);
     counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.",
             aborted_);
     counter("geogate_tls_handshake_failures_total", "Failed TLS handshakes.", tls_failures_);
@@ -249,6 +289,46 @@ std::string metrics::render() const {
     line(out, "geogate_geoip_swaps_total", "result=\"ok\"", geo_swaps_ok_.load());
     line(out, "geogate_geoip_swaps_total", "result=\"failed\"", geo_swaps_failed_.load());
     return out;
+}
+
+void metrics::render_cache(std::string& out) const {
+    auto family = [&](std::string_view name, std::string_view key, std::string_view help,
+                      const auto& reasons, const auto& counts) {
+        header(out, name, "counter", help);
+        for (std::size_t i = 0; i <= reasons.size(); ++i) {
+            const auto v = counts[i].load(std::memory_order_relaxed);
+            if (i == reasons.size() && v == 0)
+                break; // "other": only when the request path names a reason not listed here
+            std::string labels(key);
+            labels += "=\"";
+            labels += i < reasons.size() ? reasons[i] : std::string_view("other");
+            labels += '"';
+            line(out, name, labels, v);
+        }
+    };
+    family("geogate_variant_cache_hits_total", "via",
+           "Notice pages served from the variant cache after the origin confirmed them: by its "
+           "304 (not_modified) or by a 200 with the stored page's digest (digest).",
+           cache_hit_reasons, cache_hits_);
+    family("geogate_variant_cache_misses_total", "reason",
+           "Notice pages rewritten because no stored variant could be used: absent (none), "
+           "changed (the origin sent another page), or why the page could not be stored.",
+           cache_miss_reasons, cache_misses_);
+    family("geogate_variant_cache_bypasses_total", "reason",
+           "Notice requests that do not use the variant cache (off, method, authorization, "
+           "no_store).",
+           cache_bypass_reasons, cache_bypasses_);
+    header(out, "geogate_variant_cache_revalidations_total", "counter",
+           "Conditional requests made with a stored variant's validators, by the origin's "
+           "answer.");
+    line(out, "geogate_variant_cache_revalidations_total", "result=\"not_modified\"",
+         cache_revalidated_unchanged_.load(std::memory_order_relaxed));
+    line(out, "geogate_variant_cache_revalidations_total", "result=\"modified\"",
+         cache_revalidated_changed_.load(std::memory_order_relaxed));
+    header(out, "geogate_variant_cache_stored_total", "counter",
+           "Rewritten notice pages stored in the variant cache (new or replacing an entry).");
+    line(out, "geogate_variant_cache_stored_total", "",
+         cache_stored_.load(std::memory_order_relaxed));
 }
 
 } // namespace geogate

@@ -64,6 +64,9 @@ public:
     std::string render() const;
 
 private:
+    void record_cache(const request_record& rec) noexcept;
+    void render_cache(std::string& out) const;
+
     mutable std::mutex mutex_;
     // The per-request counters compare with std::less<> so record() looks keys up as views
     // and copies strings only the first time a label set appears.
@@ -84,6 +87,14 @@ private:
     // Notice responses that failed closed, by reason: coding, charset, xml, decode_error.
     std::array<std::atomic<std::uint64_t>, 7> unrewritable_{}; // by unrewritable_reasons
     std::atomic<std::uint64_t> meta_csp_amended_{0}, meta_csp_untouched_{0};
+    // The notice variant cache, by the reasons of request_record::cache_reason (metrics.cpp
+    // cache_*_reasons); the last slot counts a reason not in the list ("other", shown when
+    // not zero), so the families always add up to the requests.
+    std::array<std::atomic<std::uint64_t>, 3> cache_hits_{};
+    std::array<std::atomic<std::uint64_t>, 13> cache_misses_{};
+    std::array<std::atomic<std::uint64_t>, 5> cache_bypasses_{};
+    std::atomic<std::uint64_t> cache_revalidated_unchanged_{0}, cache_revalidated_changed_{0};
+    std::atomic<std::uint64_t> cache_stored_{0};
     std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
     std::atomic<std::uint64_t> geo_swaps_ok_{0}, geo_swaps_failed_{0};
     std::atomic<std::uint64_t> tls_failures_{0};

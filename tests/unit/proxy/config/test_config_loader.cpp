@@ -233,3 +233,80 @@ TEST_CASE("config: a syntax error or a missing file is one clear diagnostic") {
     REQUIRE(d2.size() == 1);
     CHECK(d2[0].message.find("cannot open") != std::string::npos);
 }
+
+TEST_CASE("config: [cache] variant keys and [compression] levels, with their defaults") {
+    const std::string L = "[listen]\nhttp = [\"127.0.0.1:8080\"]\n";
+    {
+        temp_config t(L);
+        diagnostics d;
+        auto c = load_config(t.file, d);
+        INFO(all(d));
+        REQUIRE(c);
+        CHECK(c->cache.variants);
+        CHECK(c->cache.max_bytes == 256ull << 20);
+        CHECK(c->cache.max_entry_bytes == 8ull << 20);
+        CHECK(c->cache.variant_gzip_level == 9);
+        CHECK(c->cache.variant_brotli_quality == 11);
+        CHECK(c->compression.gzip_level == 5);
+        CHECK(c->compression.brotli_quality == 5);
+    }
+    temp_config t(L + "[cache]\nvariants = false\nmax_bytes = \"1GiB\"\nmax_entry_bytes = 65536\n"
+                      "variant_gzip_level = 1\nvariant_brotli_quality = 4\n"
+                      "[compression]\ngzip_level = 9\nbrotli_quality = 0\n");
+    diagnostics d;
+    auto c = load_config(t.file, d);
+    INFO(all(d));
+    REQUIRE(c);
+    CHECK_FALSE(c->cache.variants);
+    CHECK(c->cache.max_bytes == 1ull << 30);
+    CHECK(c->cache.max_entry_bytes == 65536);
+    CHECK(c->cache.variant_gzip_level == 1);
+    CHECK(c->cache.variant_brotli_quality == 4);
+    CHECK(c->compression.gzip_level == 9);
+    CHECK(c->compression.brotli_quality == 0);
+}
+
+TEST_CASE("config: a [cache] or [compression] value out of range names file:line:column") {
+    struct row {
+        const char* what;
+        std::string text;
+        std::uint32_t line, column;
+        const char* message_part;
+    };
+    const std::string L = "[listen]\nhttp = [\"127.0.0.1:8080\"]\n";
+    const row rows[] = {
+        {"variants type", L + "[cache]\nvariants = \"yes\"\n", 4, 12, "'variants'"},
+        {"max_bytes", L + "[cache]\nmax_bytes = \"lots\"\n", 4, 13, "expected a size"},
+        {"max_bytes negative", L + "[cache]\nmax_bytes = -1\n", 4, 13, "'max_bytes'"},
+        {"max_entry_bytes", L + "[cache]\nmax_entry_bytes = \"8 MB\"\n", 4, 19, "expected a size"},
+        {"variant_gzip_level 0", L + "[cache]\nvariant_gzip_level = 0\n", 4, 22,
+         "expected an integer from 1 to 9 for key 'variant_gzip_level', found 0"},
+        {"variant_gzip_level 10", L + "[cache]\nvariant_gzip_level = 10\n", 4, 22, "from 1 to 9"},
+        {"variant_brotli_quality 12", L + "[cache]\nvariant_brotli_quality = 12\n", 4, 26,
+         "expected an integer from 0 to 11 for key 'variant_brotli_quality', found 12"},
+        {"variant level as a string", L + "[cache]\nvariant_gzip_level = \"9\"\n", 4, 22,
+         "expected integer for key 'variant_gzip_level'"},
+        {"gzip_level", L + "[compression]\ngzip_level = 0\n", 4, 14,
+         "expected an integer from 1 to 9 for key 'gzip_level'"},
+        {"brotli_quality", L + "[compression]\nbrotli_quality = -1\n", 4, 18,
+         "expected an integer from 0 to 11 for key 'brotli_quality'"},
+        {"unknown compression key", L + "[compression]\nzstd_level = 3\n", 4, 1,
+         "unknown key 'zstd_level' in [compression]"},
+        {"unknown cache key", L + "[cache]\nmax_entries = 3\n", 4, 1,
+         "unknown key 'max_entries' in [cache]"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        temp_config t(r.text);
+        diagnostics d;
+        auto c = load_config(t.file, d);
+        INFO(all(d));
+        CHECK_FALSE(c);
+        bool found = false;
+        for (const auto& x : d)
+            if (x.file == t.file.string() && x.where.line == r.line && x.where.column == r.column &&
+                x.message.find(r.message_part) != std::string::npos)
+                found = true;
+        CHECK(found);
+    }
+}
