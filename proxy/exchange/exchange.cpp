@@ -14,6 +14,7 @@
 
 #include <array>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace geogate {
@@ -41,40 +42,71 @@ awaitable<void> exchange::run() {
     const config& cfg = *snap_.cfg;
     const auto& req = req_;
 
-    // Who and where the reader is, and what they get (proxy/exchange/classify.hpp).
+    // Who and where the reader is, and what they get (proxy/exchange/classify.hpp), read in
+    // one pass over the fields (six tree look-ups cost more than the walk).
     // Every line of the client-IP header counts: the trusted proxy's own is the last, so a cap
     // would let a client that sends many lines name its own address (and region). Up to 16
     // lines fit on the stack; more (the head allows limits.max_header_fields) go to the heap.
+    // Beast keeps the lines of one name together, in the order they came.
     std::array<std::string_view, 16> values{};
     std::vector<std::string_view> many;
     std::size_t nvalues = 0;
-    for (auto it = req.find(cfg.client_ip.header); it != req.end(); ++it) {
-        if (!iequals(it->name_string(), cfg.client_ip.header))
+    request_facts facts;
+    const auto ip_field = http::string_to_field(cfg.client_ip.header);
+    bool host = false, agent = false, language = false, encoding = false, preview = false;
+    std::string_view preview_value;
+    for (const auto& f : req) {
+        const auto name = f.name();
+        bool client_ip = false;
+        switch (name) {
+        case http::field::host:
+            if (!std::exchange(host, true))
+                facts.host_header = f.value();
             break;
+        case http::field::user_agent:
+            if (!std::exchange(agent, true))
+                facts.user_agent = f.value();
+            break;
+        case http::field::accept_language:
+            if (!std::exchange(language, true))
+                facts.accept_language = f.value();
+            break;
+        case http::field::accept_encoding:
+            if (!std::exchange(encoding, true))
+                facts.accept_encoding = f.value();
+            break;
+        case http::field::unknown:
+            client_ip =
+                ip_field == http::field::unknown && iequals(f.name_string(), cfg.client_ip.header);
+            if (!client_ip && !preview && iequals(f.name_string(), "X-Geogate-Preview")) {
+                preview = true;
+                preview_value = f.value();
+            }
+            break;
+        default:
+            break;
+        }
+        if (!client_ip && (name != ip_field || name == http::field::unknown))
+            continue;
         if (nvalues == values.size())
             many.assign(values.begin(), values.end());
         if (nvalues >= values.size())
-            many.push_back(it->value());
+            many.push_back(f.value());
         else
-            values[nvalues] = it->value();
+            values[nvalues] = f.value();
         ++nvalues;
     }
-    request_facts facts;
     facts.peer = client_.peer.address();
     facts.method = req.method_string();
     facts.target = req.target();
-    facts.host_header = req[http::field::host];
     facts.client_ip_values = many.empty()
                                  ? std::span<const std::string_view>(values.data(), nvalues)
                                  : std::span<const std::string_view>(many);
-    facts.user_agent = req[http::field::user_agent];
-    facts.accept_language = req[http::field::accept_language];
-    facts.accept_encoding = req[http::field::accept_encoding];
-    if (auto pv = req.find("X-Geogate-Preview"); pv != req.end())
+    if (preview)
         // Only geogate's own admin listener knows the token; anyone else's header is ignored
         // (and never forwarded: header_policy drops it).
         facts.preview_region =
-            preview_location(pv->value(), worker_.shared.preview_token, client_.peer.address());
+            preview_location(preview_value, worker_.shared.preview_token, client_.peer.address());
     const auto unhealthy = worker_.shared.mirror_health.current(); // null: none failing
     cls_ = classify(facts, snap_, unhealthy.get());
     const auto& target = cls_.target;
