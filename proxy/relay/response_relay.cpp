@@ -185,6 +185,7 @@ awaitable<relay_result> response_relay::run() {
     }
 
     borrow_body_buffer(buf_);
+    std::string carried;
     if (whole) {
         // Read it all (bounded) before anything goes out: rewritten once, at the variant
         // levels, sent with its length and stored. A body above the bound streams instead
@@ -212,13 +213,97 @@ awaitable<relay_result> response_relay::run() {
                 break;
             }
         }
-        co_return co_await stream(transform.get(), plan, std::move(raw), std::nullopt);
+        carried = std::move(raw);
     }
 
+    // Streamed: through the transform when there is one, `carried` first (bytes of the body
+    // read already, when a page to be stored turned out larger than the bound).
     std::optional<std::uint64_t> length;
     if (!transform && raw_) // a transform changes the length: unknown
         length = remaining_;
-    co_return co_await stream(transform.get(), plan, {}, length);
+    body_transform* const stream_transform = transform.get();
+
+    const bool keep_client = sink_.frame_response(plan, false, length);
+    rec_.status = head.result_int();
+    auto unrewritable = [&] {
+        rec_.unrewritable = stream_transform->failure().empty() ? std::string_view("decode_error")
+                                                                : stream_transform->failure();
+    };
+
+    // The head goes out with the first bytes: until a transform lets body bytes through it
+    // may still edit the plan (an untyped body identified) or fail (a UTF-16 page: then
+    // nothing went out and the reader gets the on_unrewritable answer instead).
+    bool head_sent = false;
+    bool first = true;
+    std::vector<std::string_view> pieces;
+    borrow_body_buffer(buf_);
+    for (;;) {
+        body_piece piece;
+        if (first && !carried.empty()) {
+            piece.data = carried; // read already, the body goes on after it
+        } else {
+            piece = co_await read_piece(head_sent && sink_.reader_keeps_up());
+            if (piece.ec) {
+                // The origin failed mid-body. The reader must see an incomplete response: no
+                // end of body, and the connection closes short of any Content-Length.
+                req_.stats.upstream_error(piece.ec == beast::error::timeout ? "body_timeout"
+                                                                            : "body");
+                rec_.aborted = true;
+                if (!head_sent) {
+                    result.end = relay_end::origin_failed; // still a clean 502/504
+                    result.origin_error = piece.ec;
+                    co_return result;
+                }
+                if (stream_transform)
+                    co_await abandon(*stream_transform, plan);
+                result.end = relay_end::cut;
+                co_return result;
+            }
+        }
+        first = false;
+        const bool done = piece.done;
+        pieces.clear();
+        if (stream_transform) {
+            // finish() keeps the views of the write() before: the last piece of the body
+            // and its end (held bytes, a fallback notice, the last chunk) go in one write.
+            if ((!piece.data.empty() && !stream_transform->write(piece.data, pieces)) ||
+                (done && !stream_transform->finish(pieces))) {
+                unrewritable();
+                if (!head_sent) {
+                    result.end = relay_end::unrewritable;
+                    co_return result;
+                }
+                note_unrewritable(rec_, req_.head[http::field::host]);
+                rec_.aborted = true;
+                co_await abandon(*stream_transform, plan);
+                result.end = relay_end::cut;
+                co_return result;
+            }
+        } else if (!piece.data.empty()) {
+            pieces.push_back(piece.data);
+        }
+        bool any = false;
+        for (auto v : pieces)
+            any = any || !v.empty();
+        if (!head_sent && transform && !any && !done) {
+            up_.buffer.consume(piece.consume_after); // held by the transform: nothing out yet
+            continue;
+        }
+        if (!head_sent || any || done) {
+            if (!co_await sink_.send(head_sent ? nullptr : &head, plan, pieces, done, rec_)) {
+                rec_.aborted = true;
+                result.end = relay_end::cut;
+                co_return result;
+            }
+            head_sent = true;
+        }
+        up_.buffer.consume(piece.consume_after);
+        if (done)
+            break;
+    }
+    result.keep_client = keep_client;
+    result.reusable = res_.keep_alive() && up_.buffer.size() == 0;
+    co_return result;
 }
 
 awaitable<response_relay::body_piece> response_relay::read_piece(bool large) {
@@ -266,94 +351,6 @@ awaitable<response_relay::body_piece> response_relay::read_piece(bool large) {
     p.data = {buf_.data(), buf_.size() - head.body().size};
     p.done = res_.is_done();
     co_return p;
-}
-
-awaitable<relay_result> response_relay::stream(body_transform* transform,
-                                               client_response_plan& plan, std::string carried,
-                                               std::optional<std::uint64_t> length) {
-    auto& head = res_.get();
-    relay_result result;
-    const bool keep_client = sink_.frame_response(plan, false, length);
-    rec_.status = head.result_int();
-    auto unrewritable = [&] {
-        rec_.unrewritable =
-            transform->failure().empty() ? std::string_view("decode_error") : transform->failure();
-    };
-
-    // The head goes out with the first bytes: until a transform lets body bytes through it
-    // may still edit the plan (an untyped body identified) or fail (a UTF-16 page: then
-    // nothing went out and the reader gets the on_unrewritable answer instead).
-    bool head_sent = false;
-    bool first = true;
-    std::vector<std::string_view> pieces;
-    borrow_body_buffer(buf_);
-    for (;;) {
-        body_piece piece;
-        if (first && !carried.empty()) {
-            piece.data = carried; // read already, the body goes on after it
-        } else {
-            piece = co_await read_piece(head_sent && sink_.reader_keeps_up());
-            if (piece.ec) {
-                // The origin failed mid-body. The reader must see an incomplete response: no
-                // end of body, and the connection closes short of any Content-Length.
-                req_.stats.upstream_error(piece.ec == beast::error::timeout ? "body_timeout"
-                                                                            : "body");
-                rec_.aborted = true;
-                if (!head_sent) {
-                    result.end = relay_end::origin_failed; // still a clean 502/504
-                    result.origin_error = piece.ec;
-                    co_return result;
-                }
-                if (transform)
-                    co_await abandon(*transform, plan);
-                result.end = relay_end::cut;
-                co_return result;
-            }
-        }
-        first = false;
-        const bool done = piece.done;
-        pieces.clear();
-        if (transform) {
-            // finish() keeps the views of the write() before: the last piece of the body
-            // and its end (held bytes, a fallback notice, the last chunk) go in one write.
-            if ((!piece.data.empty() && !transform->write(piece.data, pieces)) ||
-                (done && !transform->finish(pieces))) {
-                unrewritable();
-                if (!head_sent) {
-                    result.end = relay_end::unrewritable;
-                    co_return result;
-                }
-                note_unrewritable(rec_, req_.head[http::field::host]);
-                rec_.aborted = true;
-                co_await abandon(*transform, plan);
-                result.end = relay_end::cut;
-                co_return result;
-            }
-        } else if (!piece.data.empty()) {
-            pieces.push_back(piece.data);
-        }
-        bool any = false;
-        for (auto v : pieces)
-            any = any || !v.empty();
-        if (!head_sent && transform && !any && !done) {
-            up_.buffer.consume(piece.consume_after); // held by the transform: nothing out yet
-            continue;
-        }
-        if (!head_sent || any || done) {
-            if (!co_await sink_.send(head_sent ? nullptr : &head, plan, pieces, done, rec_)) {
-                rec_.aborted = true;
-                result.end = relay_end::cut;
-                co_return result;
-            }
-            head_sent = true;
-        }
-        up_.buffer.consume(piece.consume_after);
-        if (done)
-            break;
-    }
-    result.keep_client = keep_client;
-    result.reusable = res_.keep_alive() && up_.buffer.size() == 0;
-    co_return result;
 }
 
 awaitable<relay_result> response_relay::rewrite_whole(body_transform& transform,

@@ -77,11 +77,6 @@ private:
     };
     awaitable<body_piece> read_piece(bool large);
 
-    /// Streams the body (through `transform` when given), `carried` first: bytes of it read
-    /// already. `length`: the body's, when it goes out unchanged.
-    awaitable<relay_result> stream(body_transform* transform, client_response_plan& plan,
-                                   std::string carried, std::optional<std::uint64_t> length);
-
     /// A stored response's page: the whole origin body was read into `raw` (at most
     /// cache.max_entry_bytes), rewritten at once, sent with its length and stored.
     awaitable<relay_result> rewrite_whole(body_transform& transform, client_response_plan& plan,
