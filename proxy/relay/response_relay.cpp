@@ -25,20 +25,6 @@ bool updated_by_304(std::string_view lower_name) {
     return true;
 }
 
-void update_from_304(http::response_header<>& stored, const http::response_header<>& fresh) {
-    std::vector<std::string> done;
-    for (const auto& f : fresh) {
-        auto name = to_lower(f.name_string());
-        if (!updated_by_304(name) || std::find(done.begin(), done.end(), name) != done.end())
-            continue;
-        stored.erase(f.name_string());
-        for (auto it = fresh.find(f.name_string());
-             it != fresh.end() && iequals(it->name_string(), f.name_string()); ++it)
-            stored.insert(it->name_string(), it->value());
-        done.push_back(std::move(name));
-    }
-}
-
 // The origin's 304 is for the entry's representation: it names the entry's ETag, or none.
 bool confirms(const cached_variant& v, const http::response_header<>& res) {
     auto etag = res[http::field::etag];
@@ -448,9 +434,8 @@ awaitable<relay_result> response_relay::serve_stored(const cached_variant& v,
     relay_result result;
     const auto& req = req_.head;
     const auto* text = req_.notice.text;
-    http::response_header<> head = v.head;
-    if (via == "not_modified")
-        update_from_304(head, res_.get());
+    const http::response_header<>& fresh = res_.get(); // the 304, when via == not_modified
+    const bool refreshed = via == "not_modified";
     client_response_plan plan;
     plan.drop.assign(v.drop.begin(), v.drop.end());
     plan.add = v.add;
@@ -463,7 +448,40 @@ awaitable<relay_result> response_relay::serve_stored(const cached_variant& v,
     rec_.meta_csp_untouched = v.meta_csp_untouched;
     rec_.cache = "hit";
     rec_.cache_reason = via;
-    finish_plan(head, plan);
+    // The region policy starts from the Cache-Control the 304 refreshed (RFC 9111 4.3.4).
+    const bool fresh_cc = refreshed && fresh.find(http::field::cache_control) != fresh.end();
+    std::optional<http::response_header<>> policy_head;
+    if (fresh_cc) {
+        policy_head.emplace();
+        for (const auto* h : {&fresh, &v.head})
+            for (const auto& f : *h)
+                if ((h == &fresh && f.name() == http::field::cache_control) ||
+                    iequals(f.name_string(), "cdn-cache-control") ||
+                    iequals(f.name_string(), "surrogate-control"))
+                    policy_head->insert(f.name_string(), f.value());
+    }
+    finish_plan(fresh_cc ? *policy_head : v.head, plan);
+    // The 304's other fields replace the stored ones: as plan edits, so the stored head is
+    // sent as it is, never copied. Fields the rewrite or the policy own stay theirs.
+    std::vector<std::string> refreshed_names;
+    if (refreshed) {
+        refreshed_names.reserve(std::distance(fresh.begin(), fresh.end()));
+        const auto owned = plan.drop.size();
+        for (const auto& f : fresh) {
+            auto name = to_lower(f.name_string());
+            if (!updated_by_304(name) ||
+                std::find(plan.drop.begin(), plan.drop.begin() + owned, name) !=
+                    plan.drop.begin() + owned ||
+                std::find(refreshed_names.begin(), refreshed_names.end(), name) !=
+                    refreshed_names.end())
+                continue;
+            refreshed_names.push_back(std::move(name));
+            plan.drop.push_back(refreshed_names.back());
+            for (auto it = fresh.find(f.name_string());
+                 it != fresh.end() && iequals(it->name_string(), f.name_string()); ++it)
+                plan.add.emplace_back(std::string(it->name_string()), std::string(it->value()));
+        }
+    }
 
     // The reader's copy is this very variant: it keeps it.
     const bool has_it =
@@ -471,8 +489,10 @@ awaitable<relay_result> response_relay::serve_stored(const cached_variant& v,
     const bool head_request = req.method() == http::verb::head;
     const std::string_view body = v.body;
     bool keep_client = false;
+    std::optional<http::response_header<>> not_modified; // the stored head, as a 304
     if (has_it) {
-        head.result(http::status::not_modified);
+        not_modified.emplace(v.head);
+        not_modified->result(http::status::not_modified);
         keep_client = sink_.frame_response(plan, true, std::nullopt);
     } else if (head_request) {
         plan.add.emplace_back("Content-Length", std::to_string(body.size()));
@@ -480,6 +500,7 @@ awaitable<relay_result> response_relay::serve_stored(const cached_variant& v,
     } else {
         keep_client = sink_.frame_response(plan, false, body.size());
     }
+    const auto& head = not_modified ? *not_modified : v.head;
     rec_.status = head.result_int();
     const bool with_body = !has_it && !head_request;
     if (!co_await sink_.send(&head, plan, {&body, with_body ? 1u : 0u}, true, rec_)) {
