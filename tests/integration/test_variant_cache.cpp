@@ -4,6 +4,7 @@
 // the same bytes as a fresh rewrite would give, and the access log says hit, miss or bypass
 // and why. Invalidation, memory, concurrency and the off switch: test_variant_cache_limits.cpp.
 #include "tests/integration/support/cache_fixture.hpp"
+#include "tests/integration/support/notice_oracle.hpp"
 #include "tests/origin/digest.hpp"
 
 #include <catch2/catch.hpp>
@@ -45,6 +46,10 @@ void check_same_page(const two_reads& r) {
     CHECK(content_length_of(r.first.res) == std::to_string(r.first.res.body.size()));
     CHECK(content_length_of(r.second.res) == std::to_string(r.second.res.body.size()));
     CHECK_FALSE(r.second.res.has("Transfer-Encoding"));
+    // A stored page is still a page for one region: no shared cache or browser reuses it
+    // unasked, and it carries the notice as a browser reads it.
+    CHECK(check_browser_reuse(r.second.res).empty());
+    CHECK(check_notice_guarantee(r.second.res, false).violation.empty());
 }
 
 } // namespace
@@ -246,6 +251,7 @@ TEST_CASE("identity, gzip and br readers each get their own variant, decodable t
                                  : r.coding == "br" ? geogate::test::brotli_decompress(bytes)
                                                     : bytes;
         CHECK(page_with_notice(page));
+        CHECK(check_notice_guarantee(twice.second.res, false).violation.empty());
         CHECK(page.find("coded story") != std::string::npos);
         if (r.coding.empty())
             identity_page = page;
@@ -301,4 +307,107 @@ TEST_CASE("HEAD after a stored GET carries the stored variant's fields, without 
     const auto again = c.read(mutable_target("h"));
     CHECK(again.cache == "hit");
     CHECK(again.res.body == get.res.body);
+}
+
+TEST_CASE("the key: another language, another host or another query is another entry", "[cache]") {
+    cache_stack c;
+    REQUIRE(c.s.proxy->started());
+    REQUIRE(c.set_page("k", "etag=%22k1%22&body=story"));
+    const auto ru = c.read(mutable_target("k"));
+    REQUIRE(ru.res.body.find(legal_ru) != std::string::npos);
+    CHECK(c.read(mutable_target("k")).cache == "hit");
+    // The same page for a reader who reads English: its own text, never the stored Russian.
+    const auto en = c.read(mutable_target("k"), "Accept-Language: en\r\n");
+    REQUIRE(en.res.status == 200);
+    CHECK(page_with_notice(en.res.body));
+    CHECK(en.res.body.find(legal_en) != std::string::npos);
+    CHECK(en.res.body.find(legal_ru) == std::string::npos);
+    CHECK(en.res.header("ETag") != ru.res.header("ETag"));
+    CHECK(en.cache == "miss");
+    CHECK(en.reason == "absent");
+    const auto en_again = c.read(mutable_target("k"), "Accept-Language: en\r\n");
+    CHECK(en_again.cache == "hit");
+    CHECK(en_again.res.body == en.res.body);
+    // Another host, another query: not the entry of site.test/mutable/k.
+    const auto other_host = c.read(mutable_target("k"), "", reader::ru_moscow, "GET", "other.test");
+    CHECK(other_host.cache == "miss");
+    CHECK(other_host.reason == "absent");
+    const auto other_query = c.read(mutable_target("k", "x=1"));
+    CHECK(other_query.cache == "miss");
+    CHECK(other_query.reason == "absent");
+    // body-end on end.test (ru_notice_rules): the notice where that rule puts it.
+    const auto end = c.read(mutable_target("k"), "", reader::ru_moscow, "GET", "end.test");
+    REQUIRE(end.res.status == 200);
+    CHECK(end.res.body.find("data-geogate-notice=") > end.res.body.find("ORIGIN-CONTENT-7f3a"));
+    CHECK(c.read(mutable_target("k"), "", reader::ru_moscow, "GET", "end.test").cache == "hit");
+}
+
+TEST_CASE("a reader holding the old variant of a changed page gets the new page, not a 304",
+          "[cache]") {
+    cache_stack c;
+    REQUIRE(c.s.proxy->started());
+    REQUIRE(c.set_page("a", "etag=%22v1%22&body=first%20story"));
+    const auto first = c.read(mutable_target("a"));
+    const std::string old_etag = first.res.header("ETag");
+    REQUIRE_FALSE(old_etag.empty());
+    REQUIRE(c.set_page("a", "etag=%22v2%22&body=second%20story"));
+    const auto got = c.read(mutable_target("a"), "If-None-Match: " + old_etag + "\r\n");
+    REQUIRE(got.res.status == 200);
+    CHECK(got.res.body.find("second story") != std::string::npos);
+    CHECK(page_with_notice(got.res.body));
+    CHECK(got.res.header("ETag") != old_etag);
+    CHECK(got.cache == "miss");
+    CHECK(got.reason == "changed");
+}
+
+TEST_CASE("a weak variant is revalidated by a reader with weak comparison", "[cache]") {
+    cache_stack c;
+    REQUIRE(c.s.proxy->started());
+    REQUIRE(c.set_page("w", "etag=" + url_encode("W/\"w1\"") + "&body=story"));
+    const std::string etag = c.read(mutable_target("w")).res.header("ETag");
+    REQUIRE(etag.rfind("W/", 0) == 0);
+    for (const std::string& held : {etag, etag.substr(2)}) {
+        CAPTURE(held);
+        const auto again = c.read(mutable_target("w"), "If-None-Match: " + held + "\r\n");
+        CHECK(again.res.status == 304);
+        CHECK(again.res.header("ETag") == etag);
+        CHECK(again.cache == "hit");
+    }
+}
+
+TEST_CASE("the origin's 304 refreshes the stored fields", "[cache]") {
+    cache_stack c;
+    REQUIRE(c.s.proxy->started());
+    REQUIRE(c.set_page("f", "etag=%22f1%22&cc=max-age%3D60&body=story"));
+    const auto first = c.read(mutable_target("f"));
+    CHECK(first.res.header("Cache-Control").find("max-age=60") != std::string::npos);
+    // Same representation (same ETag and bytes), new freshness: the 304 carries it.
+    REQUIRE(c.set_page("f", "etag=%22f1%22&cc=max-age%3D120&body=story"));
+    const auto hit = c.read(mutable_target("f"));
+    CHECK(hit.cache == "hit");
+    CHECK(hit.res.body == first.res.body);
+    CHECK(hit.res.header("Cache-Control").find("max-age=120") != std::string::npos);
+    CHECK(hit.res.header("Cache-Control").find("max-age=60") == std::string::npos);
+    CHECK(check_browser_reuse(hit.res).empty());
+}
+
+TEST_CASE("Vary: Accept-Encoding is stored; a page over max_entry_bytes is not, and is whole",
+          "[cache]") {
+    cache_stack c([](toml_config& t) { t.set("cache", "max_entry_bytes", "50000"); });
+    REQUIRE(c.s.proxy->started());
+    REQUIRE(c.set_page("v", "etag=%22v1%22&vary=Accept-Encoding&body=story"));
+    c.read(mutable_target("v"));
+    CHECK(c.read(mutable_target("v")).cache == "hit");
+    REQUIRE(c.set_page("big", "etag=%22b1%22&pad=100000&body=big%20story"));
+    for (int i = 0; i < 2; ++i) {
+        CAPTURE(i);
+        const auto got = c.read(mutable_target("big"));
+        REQUIRE(got.res.status == 200);
+        CHECK(got.res.complete);
+        CHECK(page_with_notice(got.res.body));
+        CHECK(got.res.body.size() > 100000);
+        CHECK(got.cache == "miss");
+        CHECK(got.reason == "too_large");
+    }
+    CHECK(c.served("big").not_modified == 0);
 }

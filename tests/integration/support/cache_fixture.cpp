@@ -34,8 +34,8 @@ cache_stack::cache_stack(const std::function<void(toml_config&)>& tweak)
     : s(ru_notice_rules, tweak) {}
 
 cache_read cache_stack::read(const std::string& target, const std::string& extra, const char* ip,
-                             const std::string& method) {
-    return pair_with_log(round_trip(s.port(), reader_request(method, target, ip, extra),
+                             const std::string& method, const std::string& host) {
+    return pair_with_log(round_trip(s.port(), reader_request(method, target, ip, extra, host),
                                     milliseconds(10000), method == "HEAD"));
 }
 

@@ -40,7 +40,8 @@ public:
     /// One request for `target` on a fresh connection, as the reader at `ip`, then (bounded)
     /// its access-log line. Requests through read() must not overlap.
     cache_read read(const std::string& target, const std::string& extra = "",
-                    const char* ip = reader::ru_moscow, const std::string& method = "GET");
+                    const char* ip = reader::ru_moscow, const std::string& method = "GET",
+                    const std::string& host = "site.test");
     /// The same on the caller's keep-alive connection (a flood of requests).
     cache_read read_on(raw_client& c, const std::string& target, const std::string& extra = "");
     /// Stores a page at the origin (test_origin::set_page).
