@@ -181,10 +181,11 @@ TEST_CASE("a flood of distinct URLs keeps the cache within max_bytes and memory 
         CHECK(evicted.cache == "miss");
         CHECK(evicted.reason == "absent");
     }
-    // Generous: the flood rewrote urls x 20 KB (6 MB at 300); a cache that kept them all would
-    // still fit, but one that copied them per reader or leaked buffers would not.
+    // The flood rewrote urls x 24 KB (7 MB at 300): a cache that kept them all, or leaked a
+    // buffer per page, would grow the peak by more than 4 MiB (measured: ~0.3 MiB). Under a
+    // sanitizer (quarantine, redzones, shadow) only a generous bound holds.
     CAPTURE(rss_before, rss_after);
-    CHECK(rss_after - rss_before < 48 * 1024);
+    CHECK(rss_after - rss_before < (instrumented() ? 48 : 4) * 1024);
 }
 
 // The contract: concurrent first readers of one page each rewrite it; none waits on another's
