@@ -391,7 +391,7 @@ TEST_CASE("the origin's 304 refreshes the stored fields", "[cache]") {
     CHECK(check_browser_reuse(hit.res).empty());
 }
 
-TEST_CASE("Vary: Accept-Encoding is stored; a page over max_entry_bytes is not, and is whole",
+TEST_CASE("Vary: Accept-Encoding is stored, a page over max_entry_bytes is not and is whole",
           "[cache]") {
     cache_stack c([](toml_config& t) { t.set("cache", "max_entry_bytes", "50000"); });
     REQUIRE(c.s.proxy->started());
