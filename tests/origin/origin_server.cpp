@@ -216,8 +216,8 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
     if (req.query_value("decode-path") == "1")
         req.path = decoded_path(req.path);
     const std::string& path = req.path;
-    const bool introspection =
-        path == "/_received" || path == "/_connections" || path == "/_bodies";
+    const bool introspection = path == "/_received" || path == "/_connections" ||
+                               path == "/_bodies" || path == "/_set" || path == "/_served";
     if (!introspection)
         state.record(req.target);
     responder r{io, req, req.keep_alive()};
@@ -249,6 +249,12 @@ bool serve_request(origin_io& io, origin_request& req, std::uint64_t id, origin_
 
     if (auto v = variant_response(req))
         return io.write_all(v->bytes) && v->keep_alive;
+    if (path == "/_set")
+        return io.write_all(state.pages.set(req, r.keep_alive)) && r.keep_alive;
+    if (path == "/_served")
+        return io.write_all(state.pages.served(req, r.keep_alive)) && r.keep_alive;
+    if (path.rfind("/mutable/", 0) == 0)
+        return io.write_all(state.pages.serve(req, r.keep_alive)) && r.keep_alive;
     if (path == "/echo") {
         std::string out =
             "connection " + std::to_string(id) + "\nrequest " + req.request_line + "\n";

@@ -34,17 +34,33 @@
 //                         un-noticed text/html 200 right after it and again for every later
 //                         read (a blind tunnel's view of the site).
 //   /_received            text/plain, one request target per line, every request since start
-//                         except /_received and /_connections themselves.
+//                         except the introspection endpoints (/_received, /_connections,
+//                         /_bodies, /_set, /_served).
 //   /_connections         number of accepted connections since start.
 //   /_bodies              text/plain, one line per request that announced a body (Content-Length
 //                         above 0 or chunked), once its reading ended: `<target> complete <n>` or
 //                         `<target> incomplete <n>` (the connection ended or the framing broke
 //                         after n bytes). Lets a test tell a whole body from a cut one.
+//   /_set?name=N&...      stores page N (answers `stored N`); parameters, percent-decoded, all
+//                         optional but name: body=TEXT (a paragraph of the page), pad=BYTES
+//                         (filler text after it), type=T (Content-Type, default
+//                         "text/html; charset=utf-8"; none: no field), etag=E (as sent, e.g.
+//                         "a1" or W/"a1"), lm=DATE (Last-Modified), cc=V (Cache-Control),
+//                         sc=V (Set-Cookie), vary=V (Vary). Setting again replaces the page.
+//   /mutable/N            page N: a whole HTML page with <body> holding origin_content_marker
+//                         (variant_response.hpp), TEXT and the filler; 304 (ETag,
+//                         Last-Modified, Cache-Control, Vary, no body) when If-None-Match names
+//                         its ETag (weak comparison, RFC 9110 13.1.2; `*` too) or, without
+//                         If-None-Match, If-Modified-Since is not before its Last-Modified.
+//   /_served?name=N       what /mutable/N sent: `full <GET 200s>\nnot_modified <304s>\nhead
+//                         <HEAD 200s>\nif_none_match <last value>\nif_modified_since <last>\n`.
 //   ...?v=1&...          any path: the response the query describes (variant_response.hpp).
 //   ?decode-path=1        on any request: the path is routed percent-decoded (%2F too) with
 //                         dot segments resolved, as nginx reads it.
 //   anything else         with --root, the file under root (/ -> index.html), else 404.
 // Every response has Content-Length or chunked framing; Connection: close is honoured.
+#include "tests/origin/mutable_pages.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -57,6 +73,7 @@ namespace geogate::test {
 struct origin_state {
     std::filesystem::path root; // empty: no files
     std::atomic<std::uint64_t> connections{0};
+    mutable_pages pages; // /_set, /mutable/<name>, /_served
 
     void record(const std::string& target);
     std::string received_text();

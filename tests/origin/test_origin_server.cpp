@@ -228,3 +228,71 @@ TEST_CASE("origin tells whole request bodies from cut ones") {
                                              "/upload?cut-chunked incomplete 3",
                                              "/upload?whole complete 5"});
 }
+
+TEST_CASE("origin serves a page a test changes, conditionally, and counts what it sent") {
+    test_origin origin;
+    REQUIRE(origin.started());
+    const auto get = [&](const std::string& extra = "", const std::string& method = "GET") {
+        return round_trip(origin.port(),
+                          method + " /mutable/p HTTP/1.1\r\nHost: a\r\n" + extra + "\r\n",
+                          milliseconds(5000), method == "HEAD");
+    };
+    CHECK(get().status == 404);
+    REQUIRE(origin.set_page("p", "body=first%20text&etag=%22e1%22&cc=max-age%3D60&vary=Accept"));
+    const auto full = get();
+    REQUIRE(full.status == 200);
+    CHECK(full.header("Content-Type") == "text/html; charset=utf-8");
+    CHECK(full.header("ETag") == "\"e1\"");
+    CHECK(full.header("Cache-Control") == "max-age=60");
+    CHECK(full.header("Vary") == "Accept");
+    CHECK(full.body.find("<body>") != std::string::npos);
+    CHECK(full.body.find("ORIGIN-CONTENT-7f3a") != std::string::npos);
+    CHECK(full.body.find("first text") != std::string::npos);
+
+    // If-None-Match compares weakly, a list and * included; it wins over If-Modified-Since.
+    for (const char* inm : {"\"e1\"", "W/\"e1\"", "\"x\", W/\"e1\"", "*"}) {
+        CAPTURE(inm);
+        const auto nm = get(std::string("If-None-Match: ") + inm + "\r\n");
+        CHECK(nm.status == 304);
+        CHECK(nm.body.empty());
+        CHECK(nm.header("ETag") == "\"e1\"");
+        CHECK(nm.header("Cache-Control") == "max-age=60");
+    }
+    CHECK(get("If-None-Match: \"e2\"\r\n").status == 200);
+    CHECK(get("If-None-Match: \"e2\"\r\nIf-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n")
+              .status == 200);
+    CHECK(get("", "HEAD").status == 200);
+    auto counts = origin.served("p");
+    CHECK(counts.full == 3);
+    CHECK(counts.not_modified == 4);
+    CHECK(counts.head == 1);
+
+    // Replaced: new content, weak ETag, Last-Modified; the counters go on.
+    REQUIRE(origin.set_page("p", "body=second&etag=W%2F%22e2%22&lm=Sat%2C%2001%20Jan%202000%20"
+                                 "00%3A00%3A00%20GMT&sc=a%3Db&pad=1000&type=text%2Fplain"));
+    const auto second = get("If-None-Match: \"e1\"\r\n");
+    REQUIRE(second.status == 200);
+    CHECK(second.body.find("second") != std::string::npos);
+    CHECK(second.body.size() > 1000);
+    CHECK(second.header("ETag") == "W/\"e2\"");
+    CHECK(second.header("Set-Cookie") == "a=b");
+    CHECK(second.header("Content-Type") == "text/plain");
+    CHECK(get("If-None-Match: \"e2\"\r\n").status == 304);
+    // If-Modified-Since alone: not modified unless the page is later than the date.
+    CHECK(get("If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n").status == 304);
+    CHECK(get("If-Modified-Since: Sun, 02 Jan 2000 00:00:00 GMT\r\n").status == 304);
+    CHECK(get("If-Modified-Since: Fri, 31 Dec 1999 00:00:00 GMT\r\n").status == 200);
+    counts = origin.served("p");
+    CHECK(counts.full == 5);
+    CHECK(counts.not_modified == 7);
+    CHECK(counts.if_modified_since == "Fri, 31 Dec 1999 00:00:00 GMT");
+    CHECK(counts.if_none_match.empty());
+    // No validators: never a 304; type=none: no Content-Type.
+    REQUIRE(origin.set_page("p", "type=none"));
+    const auto bare =
+        get("If-None-Match: *\r\nIf-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n");
+    CHECK(bare.status == 200);
+    CHECK_FALSE(bare.has("Content-Type"));
+    CHECK_FALSE(bare.has("ETag"));
+    CHECK(origin.received() == std::vector<std::string>(15, "/mutable/p"));
+}

@@ -107,6 +107,34 @@ unsigned test_origin::connections() const {
     }
 }
 
+bool test_origin::set_page(const std::string& name, const std::string& query) const {
+    const auto res =
+        round_trip(port_, get_request("/_set?name=" + name + (query.empty() ? "" : "&" + query),
+                                      "Connection: close\r\n"));
+    return res.status == 200;
+}
+
+test_origin::served_counts test_origin::served(const std::string& name) const {
+    served_counts out;
+    for (const std::string& line : lines_of(port_, "/_served?name=" + name)) {
+        const auto sp = line.find(' ');
+        const std::string key = line.substr(0, sp);
+        const std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
+        const auto number = [&] { return static_cast<unsigned>(std::stoul(value)); };
+        if (key == "full")
+            out.full = number();
+        else if (key == "not_modified")
+            out.not_modified = number();
+        else if (key == "head")
+            out.head = number();
+        else if (key == "if_none_match")
+            out.if_none_match = value;
+        else if (key == "if_modified_since")
+            out.if_modified_since = value;
+    }
+    return out;
+}
+
 std::string echo_report::header(std::string_view name) const {
     for (const auto& [k, v] : headers)
         if (iequals(k, name))

@@ -39,6 +39,18 @@ public:
     /// Request bodies read since start, one line each: "<target> complete|incomplete <bytes>".
     std::vector<std::string> bodies() const;
 
+    /// Stores page `name` for /mutable/<name>: `query` is the rest of the /_set query, its
+    /// values already percent-encoded ("etag=%22a%22&body=hello"). False when not stored.
+    bool set_page(const std::string& name, const std::string& query) const;
+    /// What /mutable/<name> sent so far (/_served).
+    struct served_counts {
+        unsigned full = 0;                            // GET answered 200 with the page
+        unsigned not_modified = 0;                    // answered 304
+        unsigned head = 0;                            // HEAD answered 200
+        std::string if_none_match, if_modified_since; // of the last request, "" when absent
+    };
+    served_counts served(const std::string& name) const;
+
 private:
     temp_dir dir_{"geogate-origin"};
     std::unique_ptr<child_process> process_;
