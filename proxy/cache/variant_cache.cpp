@@ -1,5 +1,6 @@
 #include "proxy/cache/variant_cache.hpp"
 
+#include <algorithm>
 #include <openssl/evp.h>
 
 namespace geogate {
@@ -74,7 +75,34 @@ std::size_t variant_cache::purge(std::string_view url_prefix) {
 void variant_cache::resize(std::uint64_t max_bytes) {
     std::lock_guard lock(mutex_);
     max_bytes_ = max_bytes;
+    max_bytes_atomic_.store(max_bytes, std::memory_order_relaxed);
     evict_locked(0);
+}
+
+bool variant_cache::hold_filling(std::uint64_t n, std::uint64_t max_entry_bytes) noexcept {
+    const auto budget =
+        std::max(max_bytes_atomic_.load(std::memory_order_relaxed) / 4, max_entry_bytes);
+    auto held = filling_.load(std::memory_order_relaxed);
+    do {
+        if (held + n > budget)
+            return false;
+    } while (!filling_.compare_exchange_weak(held, held + n, std::memory_order_relaxed));
+    return true;
+}
+
+void variant_cache::release_filling(std::uint64_t n) noexcept {
+    filling_.fetch_sub(n, std::memory_order_relaxed);
+}
+
+bool variant_cache::begin_compression() noexcept {
+    if (compressions_.fetch_add(1, std::memory_order_relaxed) < max_queued_compressions)
+        return true;
+    compressions_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+}
+
+void variant_cache::end_compression() noexcept {
+    compressions_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 variant_cache::figures variant_cache::current() const {

@@ -14,6 +14,7 @@
 // used go when a new one would exceed the bound. Entries are immutable once stored.
 #include "proxy/http/net.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -63,7 +64,8 @@ public:
         std::uint64_t max_bytes = 0;
     };
 
-    explicit variant_cache(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
+    explicit variant_cache(std::uint64_t max_bytes)
+        : max_bytes_atomic_(max_bytes), max_bytes_(max_bytes) {}
 
     /// The entry under `key`, now the most recently used; nullptr when there is none.
     std::shared_ptr<const cached_variant> find(std::string_view key);
@@ -78,12 +80,29 @@ public:
     void resize(std::uint64_t max_bytes);
     figures current() const;
 
+    /// Pages to be stored are read whole before they are sent: the bytes requests hold that
+    /// way are bounded across all of them (a quarter of max_bytes, at least one max entry), so
+    /// many readers of distinct large pages cannot make geogate hold each page at once.
+    /// false: the budget is taken; the caller streams instead (and `n` is not held).
+    bool hold_filling(std::uint64_t n, std::uint64_t max_entry_bytes) noexcept;
+    void release_filling(std::uint64_t n) noexcept;
+
+    /// Stored variants are compressed on one thread: at most this many wait or run there; a
+    /// page beyond it is compressed at once at the streaming levels (an attacker asking for
+    /// many distinct pages costs 1-2 ms each, not a queue of 50 ms brotli jobs).
+    static constexpr unsigned max_queued_compressions = 4;
+    bool begin_compression() noexcept;
+    void end_compression() noexcept;
+
 private:
     using lru_list = std::list<std::shared_ptr<const cached_variant>>;
     void erase_locked(lru_list::iterator it);
     void evict_locked(std::uint64_t need);
 
     mutable std::mutex mutex_;
+    std::atomic<std::uint64_t> max_bytes_atomic_{0}; // for hold_filling, without the lock
+    std::atomic<std::uint64_t> filling_{0};
+    std::atomic<unsigned> compressions_{0};
     std::uint64_t max_bytes_;
     std::uint64_t bytes_ = 0;
     std::uint64_t evictions_ = 0;

@@ -60,6 +60,30 @@ bool names_etag(std::string_view list, std::string_view etag) {
 
 } // namespace
 
+bool compression_slot::take(variant_cache& cache) noexcept {
+    if (!cache_ && cache.begin_compression())
+        cache_ = &cache;
+    return cache_ != nullptr;
+}
+
+void compression_slot::give_back() noexcept {
+    if (cache_)
+        std::exchange(cache_, nullptr)->end_compression();
+}
+
+bool filling_hold::add(variant_cache& cache, std::uint64_t n, std::uint64_t max_entry) noexcept {
+    if (!cache.hold_filling(n, max_entry))
+        return false;
+    cache_ = &cache;
+    bytes_ += n;
+    return true;
+}
+
+void filling_hold::release() noexcept {
+    if (cache_ && bytes_)
+        cache_->release_filling(std::exchange(bytes_, 0));
+}
+
 void response_relay::finish_plan(const http::response_header<>& head, client_response_plan& plan) {
     const config& cfg = req_.cfg;
     if (rec_.region_dependent)
@@ -101,35 +125,48 @@ awaitable<relay_result> response_relay::run() {
     bool rewritten = false;       // a notice rewrite (for HEAD: what GET would be)
     bool whole = false;           // rewritten whole, for the variant cache
     client_response_plan rewrite; // the rewrite's own header edits (what an entry keeps)
-    if (rec_.decision == rules::action::notice && req_.rule) {
-        if (lookup) {
-            // HEAD fills no entry, but gets the fields (the tag) GET would.
-            auto why = status == 304 || status == 204 || status < 200 ? std::string_view("status")
-                                                                      : not_storable_reason(head);
-            rec_.cache = head_request ? "bypass" : "miss";
-            rec_.cache_reason = head_request    ? "method"
-                                : !why.empty()  ? why
-                                : lookup->entry ? "changed"
-                                                : "absent";
-            whole = why.empty();
-        }
-        auto np = plan_notice_response(req_.notice, req_.variant, whole, *req_.rule, req, head,
-                                       plan, rec_);
-        if (np.outcome == notice_outcome::unrewritable) {
+    compression_slot slot;        // the compression thread's, for a stored variant
+    const bool notice = rec_.decision == rules::action::notice && req_.rule;
+    if (notice && lookup) {
+        // HEAD fills no entry, but gets the fields (the tag) GET would.
+        auto why = status == 304 || status == 204 || status < 200 ? std::string_view("status")
+                                                                  : not_storable_reason(head);
+        rec_.cache = head_request ? "bypass" : "miss";
+        rec_.cache_reason = head_request    ? "method"
+                            : !why.empty()  ? why
+                            : lookup->entry ? "changed"
+                                            : "absent";
+        whole = why.empty();
+    }
+    // The header edits and the transform, at the variant cache's levels or the streaming ones
+    // (planned again, from the origin's head, when a page to be stored must stream after all).
+    auto plan_response = [&](bool stored_levels) {
+        plan = {};
+        auto np = plan_notice_response(req_.notice, req_.variant, stored_levels, *req_.rule, req,
+                                       head, plan, rec_);
+        rewritten = np.outcome == notice_outcome::rewrite;
+        transform = std::move(np.transform);
+        return np.outcome;
+    };
+    if (notice) {
+        // The high levels need a place on the compression thread; without one the page is
+        // stored as compressed at the streaming levels (its tag says which).
+        const bool stored_levels = whole && (req_.notice.coding == html::coding::identity ||
+                                             head_request || slot.take(lookup->cache));
+        const auto outcome = plan_response(stored_levels);
+        if (outcome == notice_outcome::unrewritable) {
             if (lookup)
                 rec_.cache_reason = "unrewritable";
             result.end = relay_end::unrewritable; // the origin's body is unread
             co_return result;
         }
-        if (whole && np.outcome != notice_outcome::rewrite) {
+        if (whole && outcome != notice_outcome::rewrite) {
             // Untyped (sniffed) or not a document: streamed as it is decided, never stored.
             whole = false;
-            rec_.cache_reason = np.outcome == notice_outcome::sniff ? "untyped" : "status";
-            if (np.outcome == notice_outcome::untouched)
+            rec_.cache_reason = outcome == notice_outcome::sniff ? "untyped" : "status";
+            if (outcome == notice_outcome::untouched)
                 rec_.cache = {}; // not a page the cache makes
         }
-        rewritten = np.outcome == notice_outcome::rewrite;
-        transform = std::move(np.transform);
         if (whole)
             rewrite = plan;
         else if (lookup && lookup->entry && !head_request && status != 304)
@@ -150,7 +187,7 @@ awaitable<relay_result> response_relay::run() {
                 length = *cl;
         }
         if (whole && transform)
-            co_return co_await rewrite_whole(*transform, plan, rewrite, {});
+            co_return co_await rewrite_whole(*transform, plan, rewrite, {}, slot);
         const bool keep_client = sink_.frame_response(plan, no_body, length);
         rec_.status = status;
         std::vector<std::string_view> tail;
@@ -172,10 +209,12 @@ awaitable<relay_result> response_relay::run() {
 
     borrow_body_buffer(buf_);
     std::string carried;
+    filling_hold held; // the bytes read whole, against the cache's budget for them
     if (whole) {
         // Read it all (bounded) before anything goes out: rewritten once, at the variant
-        // levels, sent with its length and stored. A body above the bound streams instead
-        // (same levels and tag: the bytes are what the tag says), and is not stored.
+        // levels, sent with its length and stored. A body above the bound, or beyond the
+        // budget all such reads share, streams instead (planned again at the streaming
+        // levels: its tag says so), and is not stored.
         std::string raw;
         for (;;) {
             auto piece = co_await read_piece(false);
@@ -188,18 +227,31 @@ awaitable<relay_result> response_relay::run() {
                 result.origin_error = piece.ec;
                 co_return result;
             }
+            const bool room = raw.size() + piece.data.size() <= cfg.cache.max_entry_bytes;
+            if (room && !held.add(lookup->cache, piece.data.size(), cfg.cache.max_entry_bytes)) {
+                rec_.cache_reason = "busy";
+                carried = std::move(raw);
+                carried.append(piece.data); // streams: held only as long as the first piece
+                up_.buffer.consume(piece.consume_after);
+                break;
+            }
             raw.append(piece.data);
             up_.buffer.consume(piece.consume_after);
-            if (piece.done)
-                co_return co_await rewrite_whole(*transform, plan, rewrite, std::move(raw));
-            if (raw.size() > cfg.cache.max_entry_bytes) {
+            if (piece.done && room)
+                co_return co_await rewrite_whole(*transform, plan, rewrite, std::move(raw), slot);
+            if (!room) {
                 rec_.cache_reason = "too_large";
                 if (lookup->entry)
                     lookup->cache.drop(lookup->key, lookup->entry.get());
+                carried = std::move(raw);
                 break;
             }
         }
-        carried = std::move(raw);
+        held.release();
+        slot.give_back();
+        // (nothing of the body has gone through the transform yet: planned afresh)
+        plan_response(false);
+        finish_plan(head, plan);
     }
 
     // Streamed: through the transform when there is one, `carried` first (bytes of the body
@@ -342,7 +394,7 @@ awaitable<response_relay::body_piece> response_relay::read_piece(bool large) {
 awaitable<relay_result> response_relay::rewrite_whole(body_transform& transform,
                                                       client_response_plan& plan,
                                                       const client_response_plan& rewrite,
-                                                      std::string raw) {
+                                                      std::string raw, compression_slot& slot) {
     auto& head = res_.get();
     auto& lookup = *req_.lookup;
     relay_result result;
@@ -370,7 +422,7 @@ awaitable<relay_result> response_relay::rewrite_whole(body_transform& transform,
         for (auto piece : out)
             v->body += piece;
     };
-    if (req_.notice.coding != html::coding::identity && req_.compression) {
+    if (slot && req_.compression) {
         // Compressed once for every later reader, at a high level: on the compression
         // thread, while this worker serves its other readers. Nothing else touches this
         // frame meanwhile (the request waits here).
@@ -382,8 +434,9 @@ awaitable<relay_result> response_relay::rewrite_whole(body_transform& transform,
             },
             use_nothrow);
     } else {
-        rewrite_all();
+        rewrite_all(); // identity, or the streaming levels: cheap enough here
     }
+    slot.give_back();
     if (!rewritten) {
         rec_.unrewritable =
             transform.failure().empty() ? std::string_view("decode_error") : transform.failure();

@@ -44,6 +44,38 @@ struct variant_lookup {
     std::shared_ptr<const cached_variant> entry; // null: none yet
 };
 
+/// A place on the compression thread (variant_cache::begin_compression), given back once the
+/// page is compressed, or when the request ends first.
+class compression_slot {
+public:
+    compression_slot() = default;
+    compression_slot(const compression_slot&) = delete;
+    compression_slot& operator=(const compression_slot&) = delete;
+    ~compression_slot() { give_back(); }
+    bool take(variant_cache& cache) noexcept;
+    void give_back() noexcept;
+    explicit operator bool() const noexcept { return cache_ != nullptr; }
+
+private:
+    variant_cache* cache_ = nullptr;
+};
+
+/// Bytes of a page read whole, held against variant_cache::hold_filling's budget until the
+/// request ends (or release()).
+class filling_hold {
+public:
+    filling_hold() = default;
+    filling_hold(const filling_hold&) = delete;
+    filling_hold& operator=(const filling_hold&) = delete;
+    ~filling_hold() { release(); }
+    bool add(variant_cache& cache, std::uint64_t n, std::uint64_t max_entry) noexcept;
+    void release() noexcept;
+
+private:
+    variant_cache* cache_ = nullptr;
+    std::uint64_t bytes_ = 0;
+};
+
 /// What the relay needs of the request: all of it outlives run().
 struct relay_request {
     const config& cfg;
@@ -80,7 +112,8 @@ private:
     /// A stored response's page: the whole origin body was read into `raw` (at most
     /// cache.max_entry_bytes), rewritten at once, sent with its length and stored.
     awaitable<relay_result> rewrite_whole(body_transform& transform, client_response_plan& plan,
-                                          const client_response_plan& rewrite, std::string raw);
+                                          const client_response_plan& rewrite, std::string raw,
+                                          compression_slot& slot);
 
     /// The stored variant, which the origin just confirmed (`via`: "not_modified", "digest").
     awaitable<relay_result> serve_stored(const cached_variant& v, std::string_view via);

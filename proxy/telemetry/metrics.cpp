@@ -11,9 +11,9 @@ constexpr std::array<std::string_view, 7> unrewritable_reasons = {
 
 // request_record::cache_reason, by kind of outcome: the labels of the variant cache families.
 constexpr std::array<std::string_view, 2> cache_hit_reasons = {"not_modified", "digest"};
-constexpr std::array<std::string_view, 12> cache_miss_reasons = {
-    "absent",  "changed", "status",  "no_store",  "private",      "set_cookie",
-    "partial", "vary",    "untyped", "too_large", "unrewritable", "incomplete"};
+constexpr std::array<std::string_view, 13> cache_miss_reasons = {
+    "absent", "changed", "status",    "no_store",     "private",    "set_cookie", "partial",
+    "vary",   "untyped", "too_large", "unrewritable", "incomplete", "busy"};
 constexpr std::array<std::string_view, 4> cache_bypass_reasons = {"off", "method", "authorization",
                                                                   "no_store"};
 

@@ -91,7 +91,7 @@ private:
     // cache_*_reasons); the last slot counts a reason not in the list ("other", shown when
     // not zero), so the families always add up to the requests.
     std::array<std::atomic<std::uint64_t>, 3> cache_hits_{};
-    std::array<std::atomic<std::uint64_t>, 13> cache_misses_{};
+    std::array<std::atomic<std::uint64_t>, 14> cache_misses_{};
     std::array<std::atomic<std::uint64_t>, 5> cache_bypasses_{};
     std::atomic<std::uint64_t> cache_revalidated_unchanged_{0}, cache_revalidated_changed_{0};
     std::atomic<std::uint64_t> cache_stored_{0};

@@ -52,7 +52,8 @@ struct request_record {
     // hit: "not_modified" (the origin's 304) or "digest" (its 200 had the entry's bytes).
     // miss: "absent" (no entry), "changed" (the origin sent another representation), or why
     // the response could not be stored ("status", "no_store", "private", "set_cookie",
-    // "partial", "vary", "untyped", "too_large", "unrewritable", "incomplete").
+    // "partial", "vary", "untyped", "too_large", "unrewritable", "incomplete", "busy": the
+    // bytes that requests may hold while pages are read whole were all taken).
     // bypass: "off", "method", "authorization", "no_store".
     std::string_view cache_reason;
     bool cache_revalidated = false; // an entry's validators went to the origin

@@ -170,3 +170,26 @@ TEST_CASE("variant_cache: resize evicts the least recently used down to the new 
     CHECK(cache.current().entries == 0);
     CHECK_FALSE(cache.store(entry("y", "s/y", 0)));
 }
+
+TEST_CASE("variant_cache: pages read whole share one budget, a quarter of max_bytes") {
+    variant_cache cache(400'000); // budget 100,000 (max entry below it)
+    REQUIRE(cache.hold_filling(60'000, 50'000));
+    REQUIRE(cache.hold_filling(40'000, 50'000)); // exactly the budget
+    CHECK_FALSE(cache.hold_filling(1, 50'000));  // that reader streams instead
+    cache.release_filling(40'000);
+    CHECK(cache.hold_filling(40'000, 50'000));
+    cache.release_filling(100'000);
+    // At least one largest page always fits, whatever max_bytes says.
+    variant_cache small(1000);
+    CHECK(small.hold_filling(8'000, 8'000));
+    CHECK_FALSE(small.hold_filling(1, 8'000));
+}
+
+TEST_CASE("variant_cache: at most max_queued_compressions wait for the compression thread") {
+    variant_cache cache(1000);
+    for (unsigned i = 0; i < variant_cache::max_queued_compressions; ++i)
+        REQUIRE(cache.begin_compression());
+    CHECK_FALSE(cache.begin_compression()); // compressed at the streaming levels instead
+    cache.end_compression();
+    CHECK(cache.begin_compression());
+}
