@@ -49,6 +49,17 @@ constexpr std::string_view trim_ascii_ws(std::string_view s) noexcept {
     return trim_if(s, is_ascii_ws);
 }
 
+/// The value of one hexadecimal digit (either case); -1 for any other byte.
+constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 constexpr char ascii_lower(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }

@@ -102,22 +102,12 @@ bool host_matches(const std::vector<std::string>& hosts, std::string_view host) 
     return false;
 }
 
-int hex(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // Next byte of the request path with %XX decoded, so "/%6Eews" cannot dodge a rule on "/news".
 bool next_byte(std::string_view path, std::size_t& i, char& out) noexcept {
     if (i >= path.size())
         return false;
     if (path[i] == '%' && i + 2 < path.size()) {
-        int a = hex(path[i + 1]), b = hex(path[i + 2]);
+        int a = hex_value(path[i + 1]), b = hex_value(path[i + 2]);
         // An encoded '/' or '\' is a slash only in the reading that says so (the caller
         // normalised that one with it decoded): here it stays data, so "/api%2Fx" is not
         // under "/api/" by the back door of this comparison.

@@ -1,5 +1,6 @@
 #include "proxy/exchange/preview.hpp"
 
+#include "common/http_text.hpp"
 #include "geoip/client_address.hpp"
 
 namespace geogate {
@@ -44,19 +45,11 @@ std::string_view param(std::string_view value, std::string_view key) {
 // Query values: %XX decoded, '+' as space; a malformed escape is kept as typed (and then
 // rejected by the character checks of serve_preview).
 std::string percent_decode(std::string_view v) {
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
     std::string out;
     for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '%' && i + 2 < v.size() && hex(v[i + 1]) >= 0 && hex(v[i + 2]) >= 0) {
-            out += static_cast<char>(hex(v[i + 1]) * 16 + hex(v[i + 2]));
+        if (v[i] == '%' && i + 2 < v.size() && hex_value(v[i + 1]) >= 0 &&
+            hex_value(v[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(v[i + 1]) * 16 + hex_value(v[i + 2]));
             i += 2;
         } else {
             out += v[i] == '+' ? ' ' : v[i];

@@ -1,5 +1,6 @@
 #include "proxy/server/admin_server.hpp"
 
+#include "common/http_text.hpp"
 #include "proxy/exchange/preview.hpp"
 #include "proxy/telemetry/access_log.hpp"
 #include "proxy/telemetry/event_log.hpp"
@@ -8,19 +9,7 @@
 #include <optional>
 
 namespace geogate {
-namespace {
-
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
+namespace {} // namespace
 
 result<std::string> purge_prefix(std::string_view query) {
     if (query.empty())
@@ -35,9 +24,9 @@ result<std::string> purge_prefix(std::string_view query) {
         if (c == '&')
             return fail("the only parameter is prefix");
         if (c == '%') {
-            if (i + 2 >= value.size() || hex_digit(value[i + 1]) < 0 || hex_digit(value[i + 2]) < 0)
+            if (i + 2 >= value.size() || hex_value(value[i + 1]) < 0 || hex_value(value[i + 2]) < 0)
                 return fail("malformed %-escape in prefix");
-            out += static_cast<char>(hex_digit(value[i + 1]) * 16 + hex_digit(value[i + 2]));
+            out += static_cast<char>(hex_value(value[i + 1]) * 16 + hex_value(value[i + 2]));
             i += 2;
         } else {
             out += c;
@@ -166,19 +155,7 @@ std::string admin_server::render_metrics() const {
     }
     const auto cache = state_.variants.current();
     auto gauge = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
-        out += "# HELP ";
-        out += name;
-        out += ' ';
-        out += help;
-        out += "\n# TYPE ";
-        out += name;
-        out += ' ';
-        out += type;
-        out += '\n';
-        out += name;
-        out += ' ';
-        out += std::to_string(v);
-        out += '\n';
+        metrics::render_single(out, name, type, help, v);
     };
     gauge("geogate_variant_cache_entries", "gauge", "Rewritten notice pages held now.",
           cache.entries);

@@ -116,6 +116,12 @@ void histogram::render(std::string& out, std::string_view name, std::string_view
     line(out, std::string(name) + "_count", "", count_.load(std::memory_order_relaxed));
 }
 
+void metrics::render_single(std::string& out, std::string_view name, std::string_view type,
+                            std::string_view help, std::uint64_t value) {
+    header(out, name, type, help);
+    line(out, name, {}, value);
+}
+
 void metrics::record(const request_record& rec) {
     bytes_in_.fetch_add(rec.bytes_in, std::memory_order_relaxed);
     bytes_out_.fetch_add(rec.bytes_out, std::memory_order_relaxed);

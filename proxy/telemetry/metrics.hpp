@@ -32,6 +32,11 @@ private:
 
 class metrics {
 public:
+    /// One unlabelled sample with its HELP and TYPE lines (figures kept elsewhere, read at
+    /// scrape time).
+    static void render_single(std::string& out, std::string_view name, std::string_view type,
+                              std::string_view help, std::uint64_t value);
+
     void record(const request_record& rec);
     void rejected(unsigned status) noexcept; // answered before a request could be parsed
     void upstream_error(std::string_view kind);
