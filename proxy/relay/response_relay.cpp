@@ -25,20 +25,23 @@ bool updated_by_304(std::string_view lower_name) {
     return true;
 }
 
+// An entity-tag without its weak indicator: what weak comparison compares (RFC 9110 8.8.3.2).
+std::string_view without_weak(std::string_view etag) {
+    return etag.starts_with("W/") ? etag.substr(2) : etag;
+}
+
 // The origin's 304 is for the entry's representation: it names the entry's ETag, or none.
 bool confirms(const cached_variant& v, const http::response_header<>& res) {
     auto etag = res[http::field::etag];
     if (etag.empty() || v.etag.empty())
         return true;
-    auto opaque = [](std::string_view e) { return e.starts_with("W/") ? e.substr(2) : e; };
-    return opaque(etag) == opaque(v.etag); // weak comparison (RFC 9110 8.8.3.2)
+    return without_weak(etag) == without_weak(v.etag);
 }
 
 // Whether the reader's If-None-Match names `etag` (weak comparison; "*" is not taken: the
 // reader then gets the page, which is always right).
 bool names_etag(std::string_view list, std::string_view etag) {
-    auto opaque = [](std::string_view e) { return e.starts_with("W/") ? e.substr(2) : e; };
-    const auto want = opaque(etag);
+    const auto want = without_weak(etag);
     std::size_t i = 0;
     while (i < list.size()) {
         if (list[i] == ' ' || list[i] == '\t' || list[i] == ',') {
