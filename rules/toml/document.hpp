@@ -1,8 +1,8 @@
 #pragma once
 // Our own TOML tree. toml++ 3.3.0 (Debian 12) has undefined behaviour on some malformed
-// inputs, so it never runs inside the proxy process: parse_*_isolated() parses in a forked,
-// resource-limited child (rules/toml/isolated_parser.cpp, the only file that includes toml++)
-// and ships this tree back over a pipe. A crash, hang or memory blow-up of the child becomes
+// inputs, so it never runs inside the proxy process: parse_*_isolated() parses in a
+// resource-limited child process (rules/toml/isolated_parser.cpp, the only file that includes
+// toml++) and ships this tree back. A crash, hang or memory blow-up of the child becomes
 // an ordinary error for that file. Config, rules and notice.toml are all read from this tree.
 #include "rules/toml/diagnostic.hpp"
 
@@ -58,14 +58,15 @@ parse_result parse_text_isolated(std::string_view text, std::string_view source_
 
 /// A program that can run the parser as a command of its own (geogate: `geogate
 /// __toml-parser`, see parser_command_main) names it here, once, before it starts threads:
-/// every later parse then starts that command (posix_spawn + exec) instead of fork()ing the
-/// caller. A fork()ed copy of a multi-threaded process can wait forever on an allocator lock
-/// another thread held at the fork (the sanitizer runtimes have no fork handlers for theirs),
-/// which turned a reload under load into a 10 s wait and a bogus "malformed" error.
+/// later parses then go to one long-lived process started from that command (posix_spawn +
+/// exec; rules/toml/parser_process.cpp) instead of a fork() of the caller per document. A fork()ed
+/// copy of a multi-threaded process can wait forever on an allocator lock another thread held at
+/// the fork (the sanitizer runtimes have no fork handlers for theirs), which turned a reload under
+/// load into a 10 s wait and a bogus "malformed" error.
 void use_parser_command(std::vector<std::string> argv);
-/// The body of that command: argv = {SOURCE_NAME, CPU_SECONDS, ADDRESS_SPACE_BYTES,
-/// MAX_INPUT_BYTES}; reads the text from stdin, writes the answer to stdout and _exit()s.
-/// Returns (2) only when the arguments are wrong.
+/// The body of that command: argv = {ADDRESS_SPACE_BYTES, MAX_INPUT_BYTES}; reads documents
+/// from stdin and writes their answers to stdout until stdin ends, then _exit()s. Returns (2)
+/// only when the arguments are wrong.
 int parser_command_main(int argc, char** argv);
 inline constexpr const char* parser_command_name = "__toml-parser";
 

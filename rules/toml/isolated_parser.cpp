@@ -1,33 +1,34 @@
 // The only file that includes toml++. It runs toml++ in a child process, never in the caller.
 //
-// Two ways to start the child:
-// - A fresh process (posix_spawn + exec of the command named by use_parser_command(); geogate
-//   runs itself as `geogate __toml-parser`). The text goes in on stdin (a memfd), the answer
-//   comes back on stdout. Nothing of the caller's state crosses over: not its locks, not its
-//   signal mask or dispositions (reset to the defaults), not its sockets (all O_CLOEXEC).
-//   This is what geogate uses, because of the caveat below.
-// - fork() without exec, when no command is named (unit tests, fuzzers, single-threaded
-//   callers). After fork() in a multi-threaded process only the calling thread exists in the
-//   child, and locks held by other threads stay held. glibc re-initialises its malloc arenas in
-//   the child (fork runs __malloc_fork_lock_parent / _unlock_child), so with glibc malloc the
-//   child works; but an allocator without fork handlers does not: the ASan/TSan runtimes of
-//   g++ 12 leave a size-class lock held by a busy I/O thread locked in the child, which then
-//   waits forever on its first allocation of that size (seen in CI: a SIGHUP reload while the
-//   test kept requesting pages took the full timeout and failed). The child does nothing else
-//   that takes a lock: no stdio, no iostream on user locales, no exceptions (toml++ is built
-//   here with TOML_EXCEPTIONS=0, so no unwinder / dl locks), no Asio, no logging.
-// Either way the child parses, writes to a pipe and calls _exit() (no atexit handlers, no
-// static destructors, no LeakSanitizer pass), and whatever goes wrong in it cannot reach the
-// parent: it has RLIMIT_CPU, RLIMIT_AS (not under ASan/TSan, which reserve terabytes of
-// virtual memory), no core dumps, PR_SET_PDEATHSIG, and the parent waits with a wall-clock
-// deadline, then SIGKILLs and reaps it. A crash, hang, sanitizer abort or garbage output all
-// become one ordinary diagnostic naming the file. The pipes are created O_CLOEXEC so a
-// concurrent fork+exec elsewhere cannot inherit them and keep them open (which would turn EOF
-// into a timeout). The child is reaped with waitpid(pid), so nothing else in the process may
-// reap all children (waitpid(-1)).
+// Two ways to run the child:
+// - The long-lived parser process (rules/toml/parser_process.cpp): the command named by
+//   use_parser_command() (geogate runs itself as `geogate __toml-parser`), started with
+//   posix_spawn + exec and sent one document after another. Nothing of the caller's state
+//   crosses over: not its locks, not its signal mask or dispositions (reset to the defaults),
+//   not its sockets (all O_CLOEXEC). This is what geogate uses, because of the caveat below.
+// - fork() without exec, one child per document, when no command is named (unit tests,
+//   fuzzers, single-threaded callers). After fork() in a multi-threaded process only the
+//   calling thread exists in the child, and locks held by other threads stay held. glibc
+//   re-initialises its malloc arenas in the child (fork runs __malloc_fork_lock_parent /
+//   _unlock_child), so with glibc malloc the child works; but an allocator without fork
+//   handlers does not: the ASan/TSan runtimes of g++ 12 leave a size-class lock held by a busy
+//   I/O thread locked in the child, which then waits forever on its first allocation of that
+//   size (seen in CI: a SIGHUP reload while the test kept requesting pages took the full
+//   timeout and failed). The child does nothing else that takes a lock: no stdio, no iostream
+//   on user locales, no exceptions (toml++ is built here with TOML_EXCEPTIONS=0, so no unwinder
+//   / dl locks), no Asio, no logging.
+// Either way the child calls _exit() (no atexit handlers, no static destructors, no
+// LeakSanitizer pass), and whatever goes wrong in it cannot reach the parent: it has
+// RLIMIT_CPU, RLIMIT_AS (not under ASan/TSan, which reserve terabytes of virtual memory), no
+// core dumps, PR_SET_PDEATHSIG, and the parent waits with a wall-clock deadline, then SIGKILLs
+// and reaps it. A crash, hang, sanitizer abort or garbage output all become one ordinary
+// diagnostic naming the file. The pipes and sockets are created O_CLOEXEC so a concurrent
+// fork+exec elsewhere cannot inherit them and keep them open (which would turn EOF into a
+// timeout). Children are reaped with waitpid(pid), so nothing else in the process may reap all
+// children (waitpid(-1)).
 #define TOML_EXCEPTIONS 0
 #define TOML_HEADER_ONLY 1
-#include "rules/toml/document.hpp"
+#include "rules/toml/parser_child.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -38,8 +39,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -61,8 +60,6 @@
 
 // Set by libFuzzer / sanitizer users; the child clears it so that its death is not reported as
 // the parent's (a fuzzer would otherwise write a crash artifact for an isolated toml++ bug).
-extern char** environ;
-
 extern "C" void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak));
 
 namespace geogate::toml {
@@ -170,8 +167,12 @@ void convert(const ::toml::node& in, node& out) {
     }
 }
 
+} // namespace
+
+namespace detail {
+
 // Child -> parent message: 'T' + encode(tree), or 'E' + u32 line + u32 column + description.
-std::string child_parse(std::string_view text, std::string_view source_name) {
+std::string parse_to_message(std::string_view text, std::string_view source_name) {
     auto result = ::toml::parse(text, source_name);
     if (!result) {
         const auto& err = result.error();
@@ -205,20 +206,24 @@ bool write_all(int fd, const char* data, std::size_t size) {
     return true;
 }
 
-// What both kinds of child do first: die with the parent, no core, bounded CPU and memory.
 void limit_child(const parse_limits& limits) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (&__sanitizer_set_death_callback != nullptr)
         __sanitizer_set_death_callback(nullptr);
     rlimit core{0, 0};
     ::setrlimit(RLIMIT_CORE, &core);
-    rlimit cpu{limits.cpu_seconds, limits.cpu_seconds + 1};
-    ::setrlimit(RLIMIT_CPU, &cpu);
+    allow_cpu_seconds(limits.cpu_seconds);
     if (!GEOGATE_HUGE_VM) {
         rlimit as{limits.address_space_bytes, limits.address_space_bytes};
         ::setrlimit(RLIMIT_AS, &as);
     }
 }
+
+} // namespace detail
+
+namespace {
+
+using detail::child_answer;
 
 [[noreturn]] void run_child(int fd, std::string_view text, std::string_view source_name,
                             const parse_limits& limits) {
@@ -230,9 +235,9 @@ void limit_child(const parse_limits& limits) {
         ::dup2(devnull, STDERR_FILENO);
         ::dup2(devnull, STDOUT_FILENO);
     }
-    limit_child(limits);
-    std::string msg = child_parse(text, source_name);
-    _exit(write_all(fd, msg.data(), msg.size()) ? 0 : 3);
+    detail::limit_child(limits);
+    std::string msg = detail::parse_to_message(text, source_name);
+    _exit(detail::write_all(fd, msg.data(), msg.size()) ? 0 : 3);
 }
 
 std::vector<std::string>& parser_command() {
@@ -240,51 +245,72 @@ std::vector<std::string>& parser_command() {
     return argv;
 }
 
-// Starts parser_command() with the text on stdin and `out` as stdout; -1 and errno on failure.
-pid_t spawn_parser(std::string_view text, std::string_view source_name, const parse_limits& limits,
-                   int out) {
-    const int in = ::memfd_create("geogate-toml", MFD_CLOEXEC);
-    if (in < 0)
-        return -1;
-    if (!write_all(in, text.data(), text.size()) || ::lseek(in, 0, SEEK_SET) != 0) {
-        const int e = errno;
-        ::close(in);
-        errno = e;
-        return -1;
+// The fork() way: a copy of the caller parses and writes its answer to a pipe, then exits.
+child_answer ask_forked_child(std::string_view text, std::string_view source_name,
+                              const parse_limits& limits) {
+    child_answer answer;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        answer.error = errno;
+        return answer;
     }
-    std::vector<std::string> args = parser_command();
-    args.emplace_back(source_name);
-    args.push_back(std::to_string(limits.cpu_seconds));
-    args.push_back(std::to_string(limits.address_space_bytes));
-    args.push_back(std::to_string(limits.max_input_bytes));
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-    // Sanitizer reports and toml++ asserts of the child must not land in the event log.
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        answer.error = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return answer;
     }
-    return pid;
+    if (pid == 0) {
+        ::close(fds[0]);
+        run_child(fds[1], text, source_name, limits);
+    }
+    ::close(fds[1]);
+
+    std::string msg;
+    answer.what = child_answer::outcome::answered;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.timeout_ms);
+    char buf[65536];
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0) {
+            answer.what = child_answer::outcome::timed_out;
+            break;
+        }
+        pollfd p{fds[0], POLLIN, 0};
+        int r = ::poll(&p, 1, static_cast<int>(left));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            answer.what = child_answer::outcome::timed_out;
+            break;
+        }
+        ssize_t n = ::read(fds[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (msg.size() + static_cast<std::size_t>(n) > limits.max_output_bytes) {
+            answer.what = child_answer::outcome::too_big;
+            break;
+        }
+        msg.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fds[0]);
+    if (answer.what != child_answer::outcome::answered)
+        ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (answer.what == child_answer::outcome::answered &&
+        (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        answer.what = child_answer::outcome::died;
+        answer.status = status;
+    }
+    answer.message = std::move(msg);
+    return answer;
 }
 
 parse_result failure(std::string_view source_name, source_position where, std::string message) {
@@ -307,85 +333,31 @@ std::string status_text(int status) {
     return "ended abnormally";
 }
 
-} // namespace
-
-parse_result parse_text_isolated(std::string_view text, std::string_view source_name,
-                                 const parse_limits& limits) {
-    if (text.size() > limits.max_input_bytes)
+// One child's answer, whichever way it ran, as the caller's result.
+parse_result result_of(const child_answer& answer, std::string_view source_name,
+                       const parse_limits& limits) {
+    switch (answer.what) {
+    case child_answer::outcome::cannot_start:
         return failure(source_name, {},
-                       "file is " + std::to_string(text.size()) + " bytes; at most " +
-                           std::to_string(limits.max_input_bytes) + " bytes are accepted");
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        return failure(source_name, {},
-                       std::string("cannot create a pipe for the TOML parser: ") +
-                           std::strerror(errno));
-    const bool spawn = !parser_command().empty();
-    pid_t pid = spawn ? spawn_parser(text, source_name, limits, fds[1]) : ::fork();
-    if (pid < 0) {
-        int e = errno;
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return failure(source_name, {},
-                       std::string("cannot start the TOML parser process: ") + std::strerror(e));
-    }
-    if (pid == 0) {
-        ::close(fds[0]);
-        run_child(fds[1], text, source_name, limits);
-    }
-    ::close(fds[1]);
-
-    std::string msg;
-    bool timed_out = false, too_big = false;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.timeout_ms);
-    char buf[65536];
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        pollfd p{fds[0], POLLIN, 0};
-        int r = ::poll(&p, 1, static_cast<int>(left));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0) {
-            timed_out = true;
-            break;
-        }
-        ssize_t n = ::read(fds[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        if (msg.size() + static_cast<std::size_t>(n) > limits.max_output_bytes) {
-            too_big = true;
-            break;
-        }
-        msg.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fds[0]);
-    if (timed_out || too_big)
-        ::kill(pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-
-    if (timed_out)
+                       std::string("cannot start the TOML parser process: ") +
+                           std::strerror(answer.error));
+    case child_answer::outcome::timed_out:
         return failure(source_name, {},
                        "the TOML parser did not finish within " +
                            std::to_string(limits.timeout_ms) +
                            " ms; the file is probably malformed");
-    if (too_big)
+    case child_answer::outcome::too_big:
         return failure(source_name, {},
                        "the parsed document is larger than " +
                            std::to_string(limits.max_output_bytes) + " bytes");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    case child_answer::outcome::died:
         return failure(source_name, {},
-                       "the TOML parser " + status_text(status) +
+                       "the TOML parser " + status_text(answer.status) +
                            " while reading this file; the file is probably malformed TOML");
+    case child_answer::outcome::answered:
+        break;
+    }
+    const std::string& msg = answer.message;
     if (!msg.empty() && msg[0] == 'E' && msg.size() >= 9) {
         source_position where;
         for (int i = 0; i < 4; ++i) {
@@ -404,6 +376,21 @@ parse_result parse_text_isolated(std::string_view text, std::string_view source_
     return failure(source_name, {}, "the TOML parser returned an unreadable answer for this file");
 }
 
+} // namespace
+
+parse_result parse_text_isolated(std::string_view text, std::string_view source_name,
+                                 const parse_limits& limits) {
+    if (text.size() > limits.max_input_bytes)
+        return failure(source_name, {},
+                       "file is " + std::to_string(text.size()) + " bytes; at most " +
+                           std::to_string(limits.max_input_bytes) + " bytes are accepted");
+    const auto answer =
+        parser_command().empty()
+            ? ask_forked_child(text, source_name, limits)
+            : detail::ask_parser_process(parser_command(), text, source_name, limits);
+    return result_of(answer, source_name, limits);
+}
+
 void use_parser_command(std::vector<std::string> argv) {
     parser_command() = std::move(argv);
 }
@@ -414,26 +401,11 @@ int parser_command_main(int argc, char** argv) {
         const char* end = text + std::strlen(text);
         return std::from_chars(text, end, value).ptr == end;
     };
-    if (argc != 4 || !number(argv[1], limits.cpu_seconds) ||
-        !number(argv[2], limits.address_space_bytes) || !number(argv[3], limits.max_input_bytes))
+    if (argc != 2 || !number(argv[0], limits.address_space_bytes) ||
+        !number(argv[1], limits.max_input_bytes))
         return 2;
-    limit_child(limits);
-    std::string text;
-    char buf[65536];
-    while (text.size() <= limits.max_input_bytes) {
-        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            _exit(3);
-        if (n == 0)
-            break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    if (text.size() > limits.max_input_bytes)
-        _exit(3);
-    std::string msg = child_parse(text, argv[0]);
-    _exit(write_all(STDOUT_FILENO, msg.data(), msg.size()) ? 0 : 3);
+    detail::limit_child(limits);
+    detail::serve_parse_requests(limits);
 }
 
 parse_result parse_file_isolated(const std::string& path, const parse_limits& limits) {

@@ -12,9 +12,11 @@
 #include <optional>
 #include <pthread.h>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 using namespace geogate::it;
 
@@ -324,6 +326,63 @@ TEST_CASE("reloading 50 times under load drops no request: each response fits on
     CHECK(ok_redirect.load() > 0);
     CHECK(metric_value(admin_get(s.admin_port(), "/metrics").body,
                        "geogate_reloads_total{result=\"ok\"}") >= 50);
+}
+
+// The proxy's TOML parser processes (`geogate __toml-parser`), from /proc: the children of
+// every thread of `pid` whose command line names the parser.
+std::vector<pid_t> parser_processes(pid_t pid) {
+    std::vector<pid_t> found;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+        std::istringstream children(read_file(task.path() / "children"));
+        for (pid_t child; children >> child;) {
+            const std::string cmdline = read_file("/proc/" + std::to_string(child) + "/cmdline");
+            if (cmdline.find("__toml-parser") != std::string::npos)
+                found.push_back(child);
+        }
+    }
+    return found;
+}
+
+// A reload reads every rule file, the config and each notice.toml through one long-lived
+// parser process, not a process per file; a parser that dies (killed, or ended because the
+// thread that started it ended) is replaced, and one that read a broken file is not reused.
+TEST_CASE("reloads share one TOML parser process, replaced when it dies or read a broken file",
+          "[reload]") {
+    geo_stack s(notice_rules);
+    REQUIRE(s.proxy->started());
+    const pid_t proxy = s.proxy->process().pid();
+    REQUIRE(admin_post(s.admin_port(), "/reload").status == 200);
+    const auto first = parser_processes(proxy);
+    REQUIRE(first.size() == 1);
+    for (int i = 0; i < 3; ++i) {
+        replace_file(s.proxy->dir() / "rules/10-rules.toml",
+                     i % 2 == 0 ? redirect_rules : notice_rules);
+        CHECK(admin_post(s.admin_port(), "/reload").status == 200);
+    }
+    CHECK(parser_processes(proxy) == first);
+    CHECK(ru_page(s) == seen::redirect);
+
+    // Killed from outside: the next reload starts another and succeeds.
+    REQUIRE(::kill(first[0], SIGKILL) == 0);
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", notice_rules);
+    CHECK(admin_post(s.admin_port(), "/reload").status == 200);
+    CHECK(ru_page(s) == seen::notice);
+    const auto second = parser_processes(proxy);
+    REQUIRE(second.size() == 1);
+    CHECK(second != first);
+
+    // A syntax error ends the parser that read it: the next file gets a fresh one.
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", "[[rule]]\nname = \n");
+    CHECK(admin_post(s.admin_port(), "/reload").status == 422);
+    CHECK(parser_processes(proxy).empty());
+    replace_file(s.proxy->dir() / "rules/10-rules.toml", redirect_rules);
+    CHECK(admin_post(s.admin_port(), "/reload").status == 200);
+    CHECK(ru_page(s) == seen::redirect);
+    const auto third = parser_processes(proxy);
+    CHECK(third.size() == 1);
+    CHECK(third != second);
 }
 
 TEST_CASE("a GeoIP database replaced by rename is used without a restart", "[reload][geo]") {
