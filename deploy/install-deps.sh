@@ -17,11 +17,11 @@
 #   bench    nginx with the GeoIP2 module and wrk, for ../shared/bench
 set -eu
 
-group_build="build-essential cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev
+group_build="build-essential cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libnghttp2-dev
   libmaxminddb-dev libtomlplusplus-dev zlib1g-dev libbrotli-dev libssl-dev"
 group_run="mmdb-bin nodejs npm curl ca-certificates openssl"
 group_test="$group_run catch2 libbenchmark-dev clang libclang-rt-14-dev libmaxmind-db-writer-perl
-  python3 python3-yaml shellcheck systemd sslscan wrk"
+  python3 python3-yaml python3-h2 nghttp2-client shellcheck systemd sslscan wrk"
 group_browser="chromium"
 group_bench="nginx libnginx-mod-http-geoip2 wrk iproute2 procps"
 

@@ -119,6 +119,15 @@ struct cache_config {
     int variant_brotli_quality = 11;
 };
 
+/// [http2]: HTTP/2 to readers (proxy/connection/h2_session.hpp).
+struct http2_config {
+    bool enabled = true;    // offer h2 by ALPN on every https listener (preferred to http/1.1)
+    bool cleartext = false; // h2c with prior knowledge on the http listeners (never by Upgrade)
+    // SETTINGS_MAX_CONCURRENT_STREAMS; also the bound on requests of one connection that are
+    // still running (a stream reset by the reader counts until its request has ended).
+    std::uint32_t max_concurrent_streams = 100;
+};
+
 /// [compression]: how a rewritten page is compressed while it streams (not stored).
 struct compression_config {
     int gzip_level = 5;
@@ -165,6 +174,7 @@ struct config {
     limits_config limits;
     cache_config cache;
     compression_config compression;
+    http2_config http2;
     log_config log;
     reload_config reload;
     mirror_health_config mirror_health;

@@ -151,6 +151,8 @@ public:
             cache(*t);
         if (auto t = top.table("compression"))
             compression(*t);
+        if (auto t = top.table("http2"))
+            http2(*t);
         if (auto t = top.table("log"))
             log(*t);
         if (auto t = top.table("reload"))
@@ -402,6 +404,17 @@ private:
             c_.compression.gzip_level = static_cast<int>(*n);
         if (auto n = r.integer("brotli_quality", 0, 11))
             c_.compression.brotli_quality = static_cast<int>(*n);
+        r.finish();
+    }
+
+    void http2(const node& t) {
+        reader r(t, file(), "[http2]", out_);
+        if (auto b = r.boolean("enabled"))
+            c_.http2.enabled = *b;
+        if (auto b = r.boolean("cleartext"))
+            c_.http2.cleartext = *b;
+        if (auto n = r.integer("max_concurrent_streams", 1, 1000))
+            c_.http2.max_concurrent_streams = static_cast<std::uint32_t>(*n);
         r.finish();
     }
 

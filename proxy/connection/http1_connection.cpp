@@ -1,6 +1,7 @@
 #include "proxy/connection/http1_connection.hpp"
 
 #include "geoip/client_address.hpp"
+#include "proxy/connection/h2_session.hpp"
 #include "proxy/connection/tcp_progress.hpp"
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/request_scope.hpp"
@@ -75,7 +76,9 @@ http1_connection::~http1_connection() {
 }
 
 void http1_connection::close_if_idle() noexcept {
-    if (idle_)
+    if (h2_)
+        h2_->close_if_idle(); // GOAWAY; the streams in flight finish
+    else if (idle_)
         stream_.close();
 }
 
@@ -171,6 +174,15 @@ awaitable<void> http1_connection::run() {
                 stream_.close();
                 co_return;
             }
+            const unsigned char* alpn = nullptr;
+            unsigned alpn_size = 0;
+            SSL_get0_alpn_selected(stream_.tls().native_handle(), &alpn, &alpn_size);
+            if (std::string_view(reinterpret_cast<const char*>(alpn), alpn_size) == "h2") {
+                co_await serve_h2({});
+                co_await close_stream();
+                stream_.close();
+                co_return;
+            }
         }
         for (;;) {
             idle_ = true;
@@ -181,6 +193,16 @@ awaitable<void> http1_connection::run() {
             if (r != head_result::ok)
                 break;
             idle_ = false;
+            // h2c with prior knowledge (RFC 9113 3.3), when [http2] cleartext is on: the
+            // preface's first line reads as a request head. Never by Upgrade.
+            static constexpr std::string_view h2_preface = "PRI * HTTP/2.0\r\n\r\n";
+            if (first_request_ && !stream_.is_tls() && snap_->cfg->http2.cleartext &&
+                std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size())
+                        .substr(0, h2_preface.size()) == h2_preface) {
+                co_await serve_h2(
+                    {static_cast<const char*>(buffer_.data().data()), buffer_.size()});
+                break;
+            }
             std::size_t head_size = 0;
             {
                 std::string_view data(static_cast<const char*>(buffer_.data().data()),
@@ -198,6 +220,15 @@ awaitable<void> http1_connection::run() {
         event_log::error("session_exception", {{"what", e.what()}});
     }
     stream_.close();
+}
+
+awaitable<void> http1_connection::serve_h2(std::string_view already) {
+    idle_ = false;
+    release_idle_buffers(body_buf_, buffer_);
+    h2_ = std::make_shared<h2_session>(worker_, stream_, peer_, peer_text_);
+    co_await h2_->run(already); // takes `already` before its first wait
+    buffer_.consume(buffer_.size());
+    h2_.reset();
 }
 
 awaitable<void> http1_connection::close_stream() {

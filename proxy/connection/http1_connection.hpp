@@ -1,8 +1,10 @@
 #pragma once
-// One HTTP/1.1 client connection, the codec in front of the exchange: read a request head
-// (limits, deadline), check it strictly, parse it, hand the request to an exchange
-// (proxy/exchange/exchange.hpp), and loop for the next request on a keep-alive connection. It
-// owns everything of the reader's connection: the socket (TLS handshake and close_notify), the
+// One client connection: every accepted socket starts here (accounting, TLS handshake); one
+// whose reader chose HTTP/2 (ALPN h2, or h2c prior knowledge) goes on in an h2_session
+// (proxy/connection/h2_session.hpp). Otherwise it is the HTTP/1.1 codec in front of the exchange:
+// read a request head (limits, deadline), check it strictly, parse it, hand the request to an
+// exchange (proxy/exchange/exchange.hpp), and loop for the next request on a keep-alive connection.
+// It owns everything of the reader's connection: the socket (TLS handshake and close_notify), the
 // read buffer, the body buffers, the client deadlines, the framing of responses (Content-Length,
 // chunked, close-delimited), Expect: 100-continue and the WebSocket tunnel. It implements the
 // exchange's two ends: the request body (request_body_source) and the response (response_sink).
@@ -26,6 +28,8 @@
 #include <vector>
 
 namespace geogate {
+
+class h2_session;
 
 class http1_connection final : public std::enable_shared_from_this<http1_connection>,
                                private request_body_source,
@@ -58,6 +62,9 @@ private:
                                   std::unique_ptr<upstream_connection>& tunnel_to);
     awaitable<void> answer_local(std::string response, request_record& rec, unsigned status);
     awaitable<void> tunnel(upstream_connection& up);
+    /// The rest of the connection is HTTP/2 (ALPN h2, or h2c prior knowledge with `already`
+    /// the bytes of it read so far): proxy/connection/h2_session.hpp.
+    awaitable<void> serve_h2(std::string_view already);
     /// TLS: close_notify before the socket closes (bounded: a reader that does not answer it
     /// costs at most tls_close_bound); then the socket goes.
     awaitable<void> close_stream();
@@ -129,6 +136,7 @@ private:
     bool first_request_ = true;
     bool last_write_waited_ = false; // send() had to wait for the reader
     bool expect_continue_ = false;   // the reader waits for 100 Continue before its body
+    std::shared_ptr<h2_session> h2_; // the connection speaks HTTP/2
 };
 
 /// Starts a connection coroutine on worker `w`; call on that worker's thread. `tls_ctx` is

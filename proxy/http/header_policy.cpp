@@ -257,7 +257,9 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     }
     if (!via.empty())
         via += ", ";
-    via += req.version() == 10 ? "1.0 geogate" : "1.1 geogate";
+    // The protocol the reader spoke (RFC 9110 7.6.3): HTTP/2 is "2"; its requests carry
+    // version 20 here (proxy/connection/h2_session.cpp).
+    via += req.version() == 10 ? "1.0 geogate" : req.version() == 20 ? "2 geogate" : "1.1 geogate";
     append_field(out, "Via", via);
     if (!plan.region_header.empty())
         append_field(out, plan.region_header, plan.region_value);
@@ -271,20 +273,10 @@ std::string build_upstream_request_head(const http::request_header<>& req,
     return out;
 }
 
-std::string build_client_response_head(const http::response_header<>& res,
-                                       const client_response_plan& plan) {
+void for_each_client_response_field(
+    const http::response_header<>& res, const client_response_plan& plan,
+    const std::function<void(std::string_view name, std::string_view value)>& emit) {
     hop_by_hop_set hop(res);
-    std::string out;
-    out.reserve(1024);
-    out += "HTTP/1.1 ";
-    out += std::to_string(res.result_int());
-    out += ' ';
-    auto reason = res.reason();
-    if (reason.empty())
-        out += http::obsolete_reason(res.result());
-    else
-        out.append(reason.data(), reason.size());
-    out += "\r\n";
     std::string via;
     lowercase_buffer lower;
     for (const auto& f : res) {
@@ -306,14 +298,32 @@ std::string build_client_response_head(const http::response_header<>& res,
             if (std::find(plan.drop.begin(), plan.drop.end(), name) != plan.drop.end())
                 continue;
         }
-        append_field(out, f.name_string(), f.value());
+        emit(f.name_string(), f.value());
     }
     for (const auto& [n, v] : plan.add)
-        append_field(out, n, v);
+        emit(n, v);
     if (!via.empty())
         via += ", ";
     via += res.version() == 10 ? "1.0 geogate" : "1.1 geogate";
-    append_field(out, "Via", via);
+    emit("Via", via);
+}
+
+std::string build_client_response_head(const http::response_header<>& res,
+                                       const client_response_plan& plan) {
+    std::string out;
+    out.reserve(1024);
+    out += "HTTP/1.1 ";
+    out += std::to_string(res.result_int());
+    out += ' ';
+    auto reason = res.reason();
+    if (reason.empty())
+        out += http::obsolete_reason(res.result());
+    else
+        out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for_each_client_response_field(res, plan, [&](std::string_view name, std::string_view value) {
+        append_field(out, name, value);
+    });
     switch (plan.framing) {
     case body_framing::content_length:
         append_field(out, "Content-Length", std::to_string(plan.content_length));

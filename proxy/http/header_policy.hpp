@@ -7,6 +7,7 @@
 #include "proxy/http/net.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,7 +82,14 @@ struct client_response_plan {
     std::vector<std::pair<std::string, std::string>> add; // added after the origin's fields
 };
 
-/// The response head to send to the client, ending with the empty line.
+/// The origin's response fields as the reader gets them, whatever the protocol: hop-by-hop
+/// fields, Content-Length and plan.drop left out, plan.add appended, Via extended. The
+/// framing fields (Content-Length, Transfer-Encoding, Connection) are the codec's.
+void for_each_client_response_field(
+    const http::response_header<>& res, const client_response_plan& plan,
+    const std::function<void(std::string_view name, std::string_view value)>& emit);
+
+/// The HTTP/1.1 response head to send to the client, ending with the empty line.
 std::string build_client_response_head(const http::response_header<>& res,
                                        const client_response_plan& plan);
 

@@ -83,7 +83,7 @@ server::server(std::shared_ptr<const snapshot> initial) : signals_(control_) {
 server::~server() = default;
 
 std::shared_ptr<ssl::context> server::make_server_tls(const config& cfg) {
-    auto ctx = build_server_tls_context(*cfg.tls);
+    auto ctx = build_server_tls_context(*cfg.tls, cfg.http2.enabled);
     if (!ctx) {
         event_log::error("tls_load_failed", {{"error", ctx.error()}});
         return nullptr;

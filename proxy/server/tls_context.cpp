@@ -77,7 +77,23 @@ int on_servername(SSL* ssl, int*, void* arg) {
     return SSL_TLSEXT_ERR_OK;
 }
 
-result<std::shared_ptr<ssl::context>> make_one(const tls_certificate& cert) {
+// ALPN (RFC 7301): h2 first when offered, else http/1.1; a client that names neither gets no
+// ALPN answer and speaks HTTP/1.1. Set on every context: after SNI chose one, OpenSSL asks the
+// chosen context.
+constexpr unsigned char alpn_h2_h1[] = "\x02h2\x08http/1.1";
+constexpr unsigned char alpn_h1[] = "\x08http/1.1";
+
+template <const unsigned char* List, std::size_t Size>
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void*) {
+    unsigned char* chosen = nullptr;
+    if (SSL_select_next_proto(&chosen, outlen, List, Size, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = chosen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+result<std::shared_ptr<ssl::context>> make_one(const tls_certificate& cert, bool offer_h2) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     SSL_CTX* h = ctx->native_handle();
     SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION);
@@ -88,6 +104,10 @@ result<std::shared_ptr<ssl::context>> make_one(const tls_certificate& cert) {
     SSL_CTX_set_session_cache_mode(h, SSL_SESS_CACHE_SERVER);
     static const unsigned char session_id_context[] = "geogate";
     SSL_CTX_set_session_id_context(h, session_id_context, sizeof session_id_context - 1);
+    if (offer_h2)
+        SSL_CTX_set_alpn_select_cb(h, select_alpn<alpn_h2_h1, sizeof alpn_h2_h1 - 1>, nullptr);
+    else
+        SSL_CTX_set_alpn_select_cb(h, select_alpn<alpn_h1, sizeof alpn_h1 - 1>, nullptr);
     if (SSL_CTX_use_certificate_chain_file(h, cert.certificate.c_str()) != 1)
         return fail("certificate " + cert.certificate + ": " + openssl_error());
     if (SSL_CTX_use_PrivateKey_file(h, cert.private_key.c_str(), SSL_FILETYPE_PEM) != 1)
@@ -99,12 +119,13 @@ result<std::shared_ptr<ssl::context>> make_one(const tls_certificate& cert) {
 
 } // namespace
 
-result<std::shared_ptr<ssl::context>> build_server_tls_context(const tls_config& cfg) {
+result<std::shared_ptr<ssl::context>> build_server_tls_context(const tls_config& cfg,
+                                                               bool offer_h2) {
     if (cfg.certificates.empty())
         return fail("[tls] has no certificate");
     auto table = std::make_shared<sni_table>();
     for (const auto& c : cfg.certificates) {
-        auto ctx = make_one(c);
+        auto ctx = make_one(c, offer_h2);
         if (!ctx)
             return fail(ctx.error());
         table->entries.push_back({*ctx, certificate_names((*ctx)->native_handle())});

@@ -12,7 +12,9 @@
 
 namespace geogate {
 
-/// The context for [tls], or why not ("certificate /x.pem: <OpenSSL's words>").
-result<std::shared_ptr<ssl::context>> build_server_tls_context(const tls_config& cfg);
+/// The context for [tls], or why not ("certificate /x.pem: <OpenSSL's words>"). ALPN offers
+/// h2 and http/1.1 (h2 preferred) when `offer_h2`, else http/1.1 only.
+result<std::shared_ptr<ssl::context>> build_server_tls_context(const tls_config& cfg,
+                                                               bool offer_h2);
 
 } // namespace geogate

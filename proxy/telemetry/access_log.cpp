@@ -57,6 +57,7 @@ std::string format_access_line(const request_record& rec, client_ip_logging ip_m
         else
             field(out, "client", "");
     }
+    field(out, "protocol", rec.protocol == client_protocol::http2 ? "h2" : "http/1.1");
     field(out, "method", rec.method);
     field(out, "host", rec.host);
     field(out, "path", rec.path);

@@ -135,6 +135,8 @@ void metrics::record(const request_record& rec) {
     meta_csp_untouched_.fetch_add(rec.meta_csp_untouched, std::memory_order_relaxed);
     if (rec.aborted)
         aborted_.fetch_add(1, std::memory_order_relaxed);
+    by_protocol_[rec.protocol == client_protocol::http2 ? 1 : 0].fetch_add(
+        1, std::memory_order_relaxed);
     if (!rec.cache.empty())
         record_cache(rec);
     auto elapsed =
@@ -283,6 +285,12 @@ std::string metrics::render() const {
     counter("geogate_aborted_responses_total", "Responses cut short by a client or origin failure.",
             aborted_);
     counter("geogate_tls_handshake_failures_total", "Failed TLS handshakes.", tls_failures_);
+    header(out, "geogate_requests_by_protocol_total", "counter",
+           "Requests by the protocol the reader used.");
+    line(out, "geogate_requests_by_protocol_total", "protocol=\"http/1.1\"",
+         by_protocol_[0].load(std::memory_order_relaxed));
+    line(out, "geogate_requests_by_protocol_total", "protocol=\"h2\"",
+         by_protocol_[1].load(std::memory_order_relaxed));
     header(out, "geogate_connections_refused_total", "counter",
            "Client connections closed at accept, by reason.");
     line(out, "geogate_connections_refused_total", "reason=\"per_client_limit\"",

@@ -89,6 +89,7 @@ private:
     histogram total_latency_;
     std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0};
     std::atomic<std::uint64_t> injector_fallbacks_{0}, aborted_{0};
+    std::array<std::atomic<std::uint64_t>, 2> by_protocol_{}; // http/1.1, h2
     // Notice responses that failed closed, by reason: coding, charset, xml, decode_error.
     std::array<std::atomic<std::uint64_t>, 7> unrewritable_{}; // by unrewritable_reasons
     std::atomic<std::uint64_t> meta_csp_amended_{0}, meta_csp_untouched_{0};

@@ -12,8 +12,12 @@
 
 namespace geogate {
 
+/// The protocol the reader's request came in (access log "protocol", metrics by protocol).
+enum class client_protocol : std::uint8_t { http1, http2 };
+
 struct request_record {
     std::chrono::steady_clock::time_point start;
+    client_protocol protocol = client_protocol::http1;
     std::chrono::system_clock::time_point wall_start;
     std::string method;
     std::string host;
