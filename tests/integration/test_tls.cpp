@@ -65,7 +65,8 @@ struct tls_stack {
                      const std::string& extra = "") {
         std::string out;
         std::string p = std::to_string(https_port);
-        run("curl -sS -i --max-time 10 --cacert " + (certs.path() / ca).string() + " --resolve " +
+        // HTTP/1.1: these tests read its head; HTTP/2 over the same listener is test_http2.cpp.
+        run("curl -sS -i --http1.1 --max-time 10 --cacert " + (certs.path() / ca).string() + " --resolve " +
                 host + ":" + p + ":127.0.0.1 " + extra + " https://" + host + ":" + p + "/echo",
             out, certs);
         return out;
