@@ -141,6 +141,11 @@ int h2_stream::finish_head(const config& cfg) {
     return 0;
 }
 
+void h2_stream::add_body(std::string_view bytes) {
+    body_in_.append(bytes);
+    wake(); // a read() may be waiting
+}
+
 void h2_stream::end_body() noexcept {
     body_end_ = true;
     wake();

@@ -41,7 +41,7 @@ public:
     void trailers_begin() noexcept { in_trailers_ = true; }
     void mark_malformed() noexcept { malformed_ = true; }
     bool malformed() const noexcept { return malformed_; }
-    void add_body(std::string_view bytes) { body_in_.append(bytes); }
+    void add_body(std::string_view bytes);
     void end_body() noexcept;
     /// nghttp2 closed the stream: nothing more goes out; waiting sends and reads end.
     void closed() noexcept;

@@ -224,6 +224,9 @@ awaitable<void> http1_connection::run() {
 
 awaitable<void> http1_connection::serve_h2(std::string_view already) {
     idle_ = false;
+    stream_.tcp().expires_never(); // the handshake's deadline: the session keeps its own
+
+
     release_idle_buffers(body_buf_, buffer_);
     h2_ = std::make_shared<h2_session>(worker_, stream_, peer_, peer_text_);
     co_await h2_->run(already); // takes `already` before its first wait

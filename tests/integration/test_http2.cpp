@@ -5,6 +5,7 @@
 #include "tests/integration/support/geo_fixture.hpp"
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <sstream>
 
@@ -80,11 +81,12 @@ struct h2_stack {
         return "https://site.test:" + std::to_string(https_port) + path;
     }
 
-    // h2_client.py against the h2c listener.
-    std::string hostile(const std::string& args) {
+    // h2_client.py against the h2c listener (or `on_port`).
+    std::string hostile(const std::string& args, unsigned short on_port = 0) {
         std::string out;
-        run(std::string(python) + " " + h2_client + " " + std::to_string(port()) + " " + args, out,
-            dir);
+        run(std::string(python) + " " + h2_client + " " +
+                std::to_string(on_port ? on_port : port()) + " " + args,
+            out, dir);
         return out;
     }
 };
@@ -198,4 +200,64 @@ TEST_CASE("h2: a reader that never opens its window is dropped after body_timeou
     // The stream is reset (or the connection closed) once body_timeout passed without progress;
     // the client gives up at 20 s.
     CHECK((out.rfind("reset after", 0) == 0 || out.rfind("closed after", 0) == 0));
+}
+
+TEST_CASE("h2: the origin gets one HTTP/1.1 request: Host from :authority, cookies joined, Via 2",
+          "[http2]") {
+    h2_stack s;
+    const std::string out =
+        s.hostile(std::string("get /echo ") + reader::us + " cookie:a=1 cookie:b=2 x-trace:yes");
+    REQUIRE(out.rfind("status 200", 0) == 0);
+    const auto echo = parse_echo(out.substr(out.find('\n') + 1));
+    CHECK(echo.request_line == "GET /echo HTTP/1.1");
+    CHECK(echo.header("Host") == "site.test");
+    CHECK(echo.count("Cookie") == 1);
+    CHECK(echo.header("Cookie") == "a=1; b=2");
+    CHECK(echo.header("X-Trace") == "yes");
+    CHECK(echo.header("Via").find("2 geogate") != std::string::npos);
+    CHECK(echo.header("X-Forwarded-Proto") == "http");
+}
+
+TEST_CASE("h2: request bodies stream to the origin whole, and too large is 413", "[http2]") {
+    h2_stack s([](toml_config& c) { c.set("limits", "max_body_bytes", "300000"); });
+    std::string out;
+    REQUIRE(run("head -c 250000 /dev/urandom > " + s.file("up.bin") + " && sha256sum " +
+                    s.file("up.bin"),
+                out, s.dir) == 0);
+    const std::string sha = out.substr(0, 64);
+    const std::string up =
+        s.curl("--http2 --data-binary @" + s.file("up.bin") +
+               " -H \"X-Forwarded-For: " + reader::us + "\" " + s.url("/upload"));
+    CAPTURE(up);
+    CHECK(up.find("length 250000") != std::string::npos);
+    CHECK(up.find("sha256 " + sha) != std::string::npos);
+    REQUIRE(run("head -c 400000 /dev/zero > " + s.file("big.bin"), out, s.dir) == 0);
+    const std::string big = s.curl("--http2 -o /dev/null -w \"%{http_code}\" --data-binary @" +
+                                   s.file("big.bin") + " " + s.url("/upload"));
+    CHECK(big == "413");
+}
+
+TEST_CASE("h2: SIGTERM sends GOAWAY, lets the stream in flight finish, then exits 0", "[http2]") {
+    h2_stack s;
+    const std::string result = s.file("slow.out");
+    const std::string cmd = "(timeout 20 curl -sS --http2 --cacert " + s.file("site.crt") +
+                            " --resolve site.test:" + std::to_string(s.https_port) + ":127.0.0.1 " +
+                            "'" + s.url("/slow-header?ms=1500&h2drain") + "' > " + result +
+                            " 2>&1; echo \"exit $?\" >> " + result + ") &";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    REQUIRE(eventually([&] { return s.stack->origin.received_contains("h2drain"); }));
+    s.stack->proxy->process().send_signal(SIGTERM);
+    CHECK(eventually([&] { return read_file(result).find("exit ") != std::string::npos; },
+                     milliseconds(15000)));
+    CHECK(read_file(result) == "slow\nexit 0\n");
+    CHECK(s.stack->proxy->process().wait_exit(milliseconds(10000)) == std::optional<int>(0));
+}
+
+TEST_CASE("h2 over TLS: a connection outlives limits.header_timeout between requests", "[http2]") {
+    // The TLS handshake runs under header_timeout; the h2 session must not inherit that
+    // deadline (it closed every h2 connection 10 s after its handshake, mid-upload or not).
+    h2_stack s([](toml_config& c) { c.set_string("limits", "header_timeout", "1s"); });
+    const std::string out = s.hostile(
+        std::string("tls-twice /fixture/index.html ") + reader::us + " 1.5", s.https_port);
+    CHECK(out == "status 200\nstatus 200\n");
 }

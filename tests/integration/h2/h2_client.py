@@ -2,14 +2,17 @@
 """An HTTP/2 client that misbehaves on purpose, for geogate's h2 tests (Python's h2, Debian
 python3-h2). h2c with prior knowledge on 127.0.0.1:PORT; every run is bounded in time.
 
-  h2_client.py PORT get PATH XFF               -> "status N bytes M" per response
+  h2_client.py PORT get PATH XFF [NAME:VALUE...] -> "status N bytes M", then the body
   h2_client.py PORT malformed CASE PATH XFF    -> "reset CODE" | "status N" | "goaway CODE"
   h2_client.py PORT rapid-reset PATH XFF N     -> "goaway CODE|none responses R"
   h2_client.py PORT continuation-flood PATH    -> "goaway CODE|closed|none"
   h2_client.py PORT hpack-bomb PATH            -> "status N" | "reset CODE" | "goaway CODE"
   h2_client.py PORT zero-window PATH XFF       -> "closed after S s" | "reset after S s"
+  h2_client.py PORT tls-twice PATH XFF GAP     -> over TLS (ALPN h2): two GETs on one
+                                                  connection GAP seconds apart, "status N" each
 """
 import socket
+import ssl
 import sys
 import time
 
@@ -21,8 +24,16 @@ import h2.exceptions
 DEADLINE = 20.0  # seconds: no run lasts longer
 
 
-def connect(port, validate=True):
+def connect(port, validate=True, tls=False):
     sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    if tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["h2"])
+        sock = ctx.wrap_socket(sock, server_hostname="site.test")
+        if sock.selected_alpn_protocol() != "h2":
+            raise SystemExit("no h2 by ALPN")
     config = h2.config.H2Configuration(
         client_side=True,
         header_encoding="utf-8",
@@ -97,18 +108,20 @@ def outcome(events, stream_id):
     return "closed" if "closed" in events else "none"
 
 
-def get(port, path, xff):
+def get(port, path, xff, extra):
     sock, conn = connect(port)
     sid = conn.get_next_available_stream_id()
-    conn.send_headers(sid, request_headers(path, xff), end_stream=True)
+    fields = [tuple(f.split(":", 1)) for f in extra]
+    conn.send_headers(sid, request_headers(path, xff, fields), end_stream=True)
     sock.sendall(conn.data_to_send())
-    status, size = None, 0
+    status, body = None, b""
     for e in pump(sock, conn, lambda e: isinstance(e, h2.events.StreamEnded)):
         if isinstance(e, h2.events.ResponseReceived):
             status = dict(e.headers)[":status"]
         if isinstance(e, h2.events.DataReceived):
-            size += len(e.data)
-    print("status %s bytes %d" % (status, size))
+            body += e.data
+    print("status %s bytes %d" % (status, len(body)))
+    sys.stdout.write(body.decode("utf-8", "replace"))
 
 
 def malformed(port, case, path, xff):
@@ -247,13 +260,26 @@ def zero_window(port, path, xff):
     print("still open after %.1f s" % (time.monotonic() - start))
 
 
+def tls_twice(port, path, xff, gap):
+    sock, conn = connect(port, tls=True)
+    for i in range(2):
+        if i:
+            time.sleep(gap)
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, request_headers(path, xff), end_stream=True)
+        sock.sendall(conn.data_to_send())
+        events = pump(sock, conn, lambda e: isinstance(e, h2.events.StreamEnded)
+                      and e.stream_id == sid, timeout=10)
+        print(outcome(events, sid))
+
+
 def main():
     import h2.settings  # noqa: F401  (zero_window)
     port = int(sys.argv[1])
     mode = sys.argv[2]
     args = sys.argv[3:]
     if mode == "get":
-        get(port, args[0], args[1])
+        get(port, args[0], args[1], args[2:])
     elif mode == "malformed":
         malformed(port, args[0], args[1], args[2])
     elif mode == "rapid-reset":
@@ -262,6 +288,8 @@ def main():
         continuation_flood(port, args[0])
     elif mode == "hpack-bomb":
         hpack_bomb(port, args[0])
+    elif mode == "tls-twice":
+        tls_twice(port, args[0], args[1], float(args[2]))
     elif mode == "zero-window":
         zero_window(port, args[0], args[1])
     else:
