@@ -7,7 +7,9 @@
 #
 # What it starts, each remembered by PID and stopped by PID on exit or Ctrl-C:
 #   the demo origin   geogate_test_origin --root deploy/demo/site  on ORIGIN (127.0.0.1:8000)
-#   geogate serve     on HTTP (127.0.0.1:8080), admin on ADMIN (127.0.0.1:9090)
+#   geogate serve     on HTTP (127.0.0.1:8080), HTTPS with HTTP/2 (127.0.0.1:8443, a
+#                     self-signed demo certificate made here: curl -k), admin on ADMIN
+#                     (127.0.0.1:9090)
 # Scratch files (demo config, logs, the database) go to deploy/run/ (git-ignored).
 #
 # Acting as a reader from elsewhere: the demo config trusts 127.0.0.1 as a proxy, so
@@ -15,7 +17,7 @@
 # is a reader at 77.88.8.8 (Moscow in DB-IP) as far as geogate is concerned.
 #
 # Environment: GEOGATE_BUILD_DIR (build-demo, deploy/demo.sh's, if it holds geogate, else
-# build), GEOGATE_RUN_DIR (deploy/run), DEMO_ORIGIN, DEMO_HTTP, DEMO_ADMIN (addresses above),
+# build), GEOGATE_RUN_DIR (deploy/run), DEMO_ORIGIN, DEMO_HTTP, DEMO_HTTPS, DEMO_ADMIN (addresses above),
 # GEOGATE_DB_DIR (RUN/geoip; a directory of *.mmdb files), GEOGATE_REFRESH_DB=1 (fetch the
 # database again even if one is there).
 set -euo pipefail
@@ -33,6 +35,7 @@ DB_DIR=${GEOGATE_DB_DIR:-$RUN/geoip}
 ORIGIN_ADDR=${DEMO_ORIGIN:-127.0.0.1:8000}
 HTTP_ADDR=${DEMO_HTTP:-127.0.0.1:8080}
 ADMIN_ADDR=${DEMO_ADMIN:-127.0.0.1:9090}
+HTTPS_ADDR=${DEMO_HTTPS:-127.0.0.1:8443}
 SITE=$ROOT/deploy/demo/site
 EXAMPLE=$ROOT/deploy/example
 
@@ -101,11 +104,25 @@ ORIGIN_ADDR=${line#listening }
 
 # --- 3. the demo config -------------------------------------------------------------------------
 CONFIG=$RUN/demo.toml
+# A self-signed certificate for the demo's HTTPS listener, labelled as such: never for readers.
+if [ ! -s "$RUN/demo-cert.pem" ] || [ ! -s "$RUN/demo-key.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -keyout "$RUN/demo-key.pem" \
+        -out "$RUN/demo-cert.pem" -subj "/CN=geogate demo (self-signed)" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
+fi
 cat >"$CONFIG" <<EOF
 # Written by deploy/demo/run.sh: deploy/example/geogate.toml with the demo's addresses.
 [listen]
 http = ["$HTTP_ADDR"]
+https = ["$HTTPS_ADDR"]
 admin = "$ADMIN_ADDR"
+
+[tls]
+# Self-signed, made by deploy/demo/run.sh for the demo only.
+certificates = [{certificate = "$RUN/demo-cert.pem", private_key = "$RUN/demo-key.pem"}]
+
+[http2]
+enabled = true
 
 [origin]
 url = "http://$ORIGIN_ADDR"
@@ -152,6 +169,7 @@ listening_address() { # listener
 HTTP_ADDR=$(listening_address http) || {
     echo "run.sh: geogate did not start:" >&2; cat "$RUN/geogate.log" >&2; exit 1; }
 ADMIN_ADDR=$(listening_address admin) || echo "run.sh: no admin listener event (admin endpoints may be off)" >&2
+HTTPS_ADDR=$(listening_address https) || echo "run.sh: no https listener event" >&2
 
 # --- 5. example readers, looked up in the database we just fetched ------------------------------
 # region_of IP -> "CC" or "CC/<subdivision name or code>" from the first database that knows it.
@@ -225,9 +243,23 @@ done
 show "unknown region (fail-safe)" "" notice
 show "Russia, Russian text" 77.88.8.8 notice ru
 
+# HTTPS with HTTP/2 (ALPN h2): a Moscow reader gets the notice over h2 as over HTTP/1.1.
+h2_page=$RUN/h2-page.html
+h2_version=$(curl -sk --http2 --max-time 5 -H 'X-Forwarded-For: 77.88.8.8' -o "$h2_page" \
+    -w '%{http_version}' "https://$HTTPS_ADDR/" 2>/dev/null) || true
+if [ "$h2_version" = 2 ] && grep -q 'geogate-notice' "$h2_page"; then
+    printf '  %-44s %s\n' "HTTPS, HTTP/2 (self-signed demo cert)" "notice over h2"
+else
+    echo "  HTTPS, HTTP/2: got HTTP version '${h2_version:-none}'"
+    echo "      !! expected the notice over HTTP/2"
+    fails=$((fails + 1))
+fi
+
 cat <<EOF
 
 == more to try
+  curl -sk --http2 -H 'X-Forwarded-For: 77.88.8.8' -o /dev/null -w '%{http_version}\n' https://$HTTPS_ADDR/
+        HTTPS with HTTP/2 (a self-signed demo certificate, hence -k)
   curl -s -H 'X-Forwarded-For: 77.88.8.8' $base/ru/archive-1251.html | iconv -f windows-1251
         a windows-1251 page: the notice arrives as character references
   curl -sI -H 'X-Forwarded-For: 77.88.8.8' $base/static/logo.png
