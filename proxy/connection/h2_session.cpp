@@ -7,6 +7,7 @@
 #include "proxy/telemetry/event_log.hpp"
 #include "proxy/telemetry/metrics.hpp"
 
+#include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <nghttp2/nghttp2.h>
 
@@ -30,9 +31,11 @@ constexpr std::uint64_t max_empty_frames = 1000;
 // CVE-2023-44487 (rapid reset): RST_STREAM frames beyond this burst, refilled at this rate per
 // second, end the connection with GOAWAY (nghttp2's token bucket; these are its defaults,
 // written out so that they are a decision here). nghttp2 1.52 counts only some resets, so
-// geogate keeps its own count too (note_reset): more than twice [http2]
-// max_concurrent_streams resets within one second end the connection (a browser cancels a few
-// image loads on a navigation, not hundreds a second). Requests of reset streams also keep
+// geogate keeps its own token bucket too (note_reset): twice [http2] max_concurrent_streams
+// resets at once, refilled at max_concurrent_streams per second; past that the connection
+// ends (a browser cancels a few image loads on a navigation, not hundreds a second). A bucket,
+// not a count per second: a flood that geogate reads slowly (a busy or sanitizer-built
+// process) must trip it as surely as a fast one. Requests of reset streams also keep
 // counting against max_concurrent_streams until their exchange has ended (start_request), and
 // a stream reset in the same read as its HEADERS never reaches the exchange (serve).
 constexpr std::uint64_t reset_burst = 1000;
@@ -294,13 +297,20 @@ awaitable<void> h2_session::watchdog() {
 }
 
 bool h2_session::note_reset() noexcept {
+    const double rate = snap_->cfg->http2.max_concurrent_streams;
+    const double burst = 2 * rate;
     const auto now = steady::now();
-    if (now - reset_window_start_ >= std::chrono::seconds(1)) {
-        reset_window_start_ = now;
-        resets_in_window_ = 0;
-    }
-    if (++resets_in_window_ <= 2 * snap_->cfg->http2.max_concurrent_streams)
+    if (reset_tokens_ < 0) // first reset of the connection: a full bucket
+        reset_tokens_ = burst;
+    else
+        reset_tokens_ =
+            std::min(burst, reset_tokens_ +
+                                rate * std::chrono::duration<double>(now - reset_refill_).count());
+    reset_refill_ = now;
+    if (reset_tokens_ >= 1) {
+        reset_tokens_ -= 1;
         return true;
+    }
     worker_.shared.stats->rejected(429);
     return false;
 }
@@ -330,12 +340,15 @@ void h2_session::start_request(const std::shared_ptr<h2_stream>& s) {
         return;
     }
     ++running_;
-    net::co_spawn(
-        stream_.get_executor(),
-        [self = shared_from_this(), s, verdict]() -> awaitable<void> {
-            co_await self->serve(s, verdict);
-        },
-        net::detached);
+    // Posted, not spawned here: co_spawn dispatches, so the exchange would start inside this
+    // nghttp2 callback, before nghttp2 has read the rest of the bytes at hand, where a
+    // RST_STREAM for this very stream may wait (rapid reset sends them together).
+    net::post(stream_.get_executor(), [self = shared_from_this(), s, verdict] {
+        net::co_spawn(
+            self->stream_.get_executor(),
+            [self, s, verdict]() -> awaitable<void> { co_await self->serve(s, verdict); },
+            net::detached);
+    });
 }
 
 awaitable<void> h2_session::serve(std::shared_ptr<h2_stream> s, int refusal) {
@@ -346,8 +359,8 @@ awaitable<void> h2_session::serve(std::shared_ptr<h2_stream> s, int refusal) {
                 self.streams_done_.cancel();
         }
     } guard{*this};
-    // co_spawn started this after nghttp2 had processed the rest of the read: a stream reset in
-    // the same packet as its HEADERS (rapid reset) never reaches the exchange.
+    // Started after nghttp2 had processed the rest of the read (start_request posts it): a
+    // stream reset in the same read as its HEADERS (rapid reset) never reaches the exchange.
     if (s->is_closed() || ended_)
         co_return;
     request_scope scope(worker_.shared);

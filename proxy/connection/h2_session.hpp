@@ -77,8 +77,8 @@ private:
     std::chrono::steady_clock::time_point write_started_;
     std::chrono::steady_clock::time_point last_activity_;
     std::uint64_t empty_frames_ = 0; // DATA without payload or END_STREAM (a CPU flood)
-    std::uint64_t resets_in_window_ = 0;
-    std::chrono::steady_clock::time_point reset_window_start_;
+    double reset_tokens_ = -1;       // note_reset's bucket; -1: not started
+    std::chrono::steady_clock::time_point reset_refill_;
     net::steady_timer write_wake_;
     net::steady_timer streams_done_; // run() waits on it for the running exchanges
 };

@@ -177,9 +177,11 @@ TEST_CASE("h2: a rapid-reset flood ends the connection before it costs an origin
     const std::string out =
         s.hostile(std::string("rapid-reset /mutable/rr ") + reader::us + " 5000");
     CHECK(out.rfind("goaway 11", 0) == 0); // ENHANCE_YOUR_CALM
-    // At most about one second's allowance of resets became requests (2 x 100 streams), not
-    // one per stream sent.
-    CHECK(s.stack->origin.served("rr").full <= 300);
+    // The connection ends after the bucket's 200 resets (twice the 100 streams); of those, a
+    // stream reset in the same read as its HEADERS never starts a request: only the few whose
+    // HEADERS and RST_STREAM a read happened to split reach the origin (without the deferred
+    // start, ~80 % of them did).
+    CHECK(s.stack->origin.served("rr").full <= 20);
     CHECK(s.hostile(std::string("get /mutable/rr ") + reader::us).rfind("status 200", 0) == 0);
 }
 
