@@ -56,6 +56,7 @@ done
 SCRATCH=$(mktemp -d /tmp/h2bench.XXXXXX)
 chmod 755 "$SCRATCH" # nginx workers (www-data under root) read the origin pages in it
 HZ=$(getconf CLK_TCK)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- processes -----------------------------------------------------------------------------
 alive() { local s; s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$s" ] && [ "$s" != Z ]; }
@@ -259,35 +260,37 @@ done
 cipher=$(awk -F': ' '/^Cipher:/ {print $2; exit}' "$SCRATCH/h2load-h2-pass-geogate.txt")
 ncipher=$(awk -F': ' '/^Cipher:/ {print $2; exit}' "$SCRATCH/h2load-h2-pass-nginx.txt")
 echo "## h2-bench $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "host: $(uname -sr), $(nproc) CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "host: $(uname -sr), $(nproc) CPUs, load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tools: $(nginx -v 2>&1 | sed 's/.*: //'), $(h2load --version | head -1), geogate $GEOGATE"
 echo "h2load -c$CONNS -m$STREAMS -D$DURATION (after ${WARMUP}s warm-up) per row and proxy, interleaved;" \
     "TLS cipher geogate: ${cipher:-?}, nginx: ${ncipher:-?}"
 echo
-echo "| row | reader | geogate req/s | nginx req/s | x nginx | geogate us/req | nginx us/req | x nginx | geogate KB/conn | nginx KB/conn | errors g / n |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+echo "| row | reader | geogate req/s | nginx req/s | x nginx | geogate us/req | nginx us/req | x nginx | geogate KB/conn | nginx KB/conn | bytes/resp g / n | errors g / n |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
 awk -F'\t' -v bad="${!BAD[*]}" '
     NR == 1 { next }
     { key = $1; rps[key, $2] = $3; us[key, $2] = $7; kb[key, $2] = $8
-      err[key, $2] = $5 + $6; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+      err[key, $2] = $5 + $6; by[key, $2] = $9; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
     END {
         split(bad, b, " "); for (i in b) broken[b[i]] = 1
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, p, "-")
             reader = p[2] == "pass" ? "DE, passed" : "RU, banner"
             mark = (("geogate-" p[1] "-" p[2]) in broken) ? " !" : ""
-            printf "| %s %s%s | %s | %d | %d | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %d / %d |\n",
+            printf "| %s %s%s | %s | %d | %d | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %d / %d | %d / %d |\n",
                 (p[1] == "h2" ? "h2" : "https/1.1"), p[2], mark, reader,
                 rps[k, "geogate"], rps[k, "nginx"],
                 (rps[k, "nginx"] > 0 ? rps[k, "geogate"] / rps[k, "nginx"] : 0),
                 us[k, "geogate"], us[k, "nginx"],
                 (us[k, "nginx"] > 0 ? us[k, "geogate"] / us[k, "nginx"] : 0),
-                kb[k, "geogate"], kb[k, "nginx"], err[k, "geogate"], err[k, "nginx"]
+                kb[k, "geogate"], kb[k, "nginx"], by[k, "geogate"], by[k, "nginx"],
+                err[k, "geogate"], err[k, "nginx"]
         }
     }' "$TSV"
 echo
 echo "x nginx: geogate / nginx (req/s: higher is better; us/req: lower is better). us/req: user+sys"
 echo "CPU of the proxy per completed request. KB/conn: RSS during the run minus RSS before it, per"
-echo "connection. errors: failed/errored/timed-out requests plus non-2xx statuses. '!' marks a row"
+echo "connection. bytes/resp: h2load's traffic (TLS payload: headers and body) per response."
+echo "errors: failed/errored/timed-out requests plus non-2xx statuses. '!' marks a row"
 echo "whose conformance check failed. h2load, the origin and both proxies share this machine's CPUs."
 [ ${#BAD[@]} -eq 0 ] || note "conformance failures: ${!BAD[*]}"
