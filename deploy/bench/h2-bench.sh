@@ -46,7 +46,7 @@ note() { echo "h2-bench.sh: $*" >&2; }
 for v in DURATION WARMUP CONNS STREAMS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "H2B_$v must be a number"
 done
-[ "$DURATION" -ge 1 ] && [ "$CONNS" -ge 1 ] && [ "$STREAMS" -ge 1 ] || die "bad knobs"
+if ! { [ "$DURATION" -ge 1 ] && [ "$CONNS" -ge 1 ] && [ "$STREAMS" -ge 1 ]; }; then die "bad knobs"; fi
 [ -x "$GEOGATE" ] || die "no geogate binary at $GEOGATE (ninja -C build proxy/geogate)"
 for cmd in h2load nginx openssl curl ss ps awk; do
     command -v "$cmd" >/dev/null ||
