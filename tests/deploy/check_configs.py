@@ -34,7 +34,7 @@ DERIVED = {"origin": {"tls", "host", "port", "base_path", "host_header"}, "clien
 TABLES = {"listen": "listen_config", "tls": "tls_config", "origin": "origin_config",
           "client_ip": "client_ip_config", "geoip": "geo_config", "notices": "notices_config",
           "limits": "limits_config", "cache": "cache_config",
-          "compression": "compression_config", "log": "log_config",
+          "compression": "compression_config", "http2": "http2_config", "log": "log_config",
           "reload": "reload_config", "mirror_health": "mirror_health_config"}
 # Struct members that one TOML key fills (key -> members).
 COMBINED = {"mirror_health": {"expect_status": ["expect_status_min", "expect_status_max"]}}
