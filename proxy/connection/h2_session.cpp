@@ -60,7 +60,7 @@ struct h2_session::callbacks {
             nghttp2_session_set_stream_user_data(s, frame->hd.stream_id, st.get());
             self.streams_.emplace(frame->hd.stream_id, std::move(st));
         } else if (auto* st = stream(s, frame->hd.stream_id)) {
-            st->trailers_begin();
+            st->head().trailers_begin();
         }
         return 0;
     }
@@ -73,18 +73,21 @@ struct h2_session::callbacks {
         auto* st = stream(s, frame->hd.stream_id);
         if (!st)
             return 0;
-        switch (st->add_field({reinterpret_cast<const char*>(name), namelen},
-                              {reinterpret_cast<const char*>(value), valuelen},
-                              *of(user).snap_->cfg)) {
-        case h2_stream::field_verdict::ok:
+        if (st->malformed())
+            return 0; // already reset: the rest of its head is ignored
+        const auto& limits = of(user).snap_->cfg->limits;
+        switch (st->head().add_field({reinterpret_cast<const char*>(name), namelen},
+                                     {reinterpret_cast<const char*>(value), valuelen},
+                                     {limits.max_header_bytes, limits.max_header_fields})) {
+        case h2_request::field_verdict::ok:
             return 0;
-        case h2_stream::field_verdict::stream_error:
+        case h2_request::field_verdict::stream_error:
             // Malformed (RFC 9113 8.1.1): a stream error, and the request never starts.
             st->mark_malformed();
             nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                       NGHTTP2_PROTOCOL_ERROR);
             return 0;
-        case h2_stream::field_verdict::connection_error:
+        case h2_request::field_verdict::connection_error:
             return NGHTTP2_ERR_CALLBACK_FAILURE;
         }
         return 0;
@@ -324,7 +327,7 @@ void h2_session::end_connection() noexcept {
 
 void h2_session::start_request(const std::shared_ptr<h2_stream>& s) {
     const auto& cfg = *snap_->cfg;
-    const int verdict = s->finish_head(cfg);
+    const int verdict = s->head().finish();
     if (verdict < 0) {
         s->mark_malformed();
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s->id(), NGHTTP2_PROTOCOL_ERROR);

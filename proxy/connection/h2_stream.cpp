@@ -12,134 +12,8 @@
 #include <nghttp2/nghttp2.h>
 
 namespace geogate {
-namespace {
-
-// RFC 7541 4.1: a field's size in the header list is its name, its value and 32.
-constexpr std::size_t field_overhead = 32;
-
-// A decoded head larger than this many times limits.max_header_bytes ends the connection: the
-// 431 already stands, and an HPACK bomb (small frames referring to large table entries over and
-// over) would otherwise make geogate decode without end.
-constexpr std::size_t head_bomb_factor = 4;
-
-// A request-target byte as the HTTP/1.1 request line to the origin may carry it: visible ASCII.
-// A space or control character in :path would split that line (request smuggling).
-bool visible_ascii(std::string_view s) noexcept {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
-// :authority = host [ ":" port ], no userinfo (RFC 9113 8.3.1): what goes out as Host.
-bool plausible_authority(std::string_view a) noexcept {
-    return !a.empty() && visible_ascii(a) && a.find_first_of("/?#@\\") == std::string_view::npos;
-}
-
-// Fields HTTP/2 forbids (RFC 9113 8.2.2); nghttp2 refuses them too, this is the second check.
-bool connection_specific(std::string_view name) noexcept {
-    for (std::string_view f :
-         {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})
-        if (name == f)
-            return true;
-    return false;
-}
-
-} // namespace
-
 h2_stream::h2_stream(h2_session& session, std::int32_t id)
     : session_(session), id_(id), wake_(session.stream_.get_executor()) {}
-
-h2_stream::field_verdict h2_stream::add_field(std::string_view name, std::string_view value,
-                                              const config& cfg) {
-    if (in_trailers_ || malformed_)
-        return field_verdict::ok; // trailers are not forwarded (docs/request-flow.md)
-    head_bytes_ += name.size() + value.size() + field_overhead;
-    if (head_bytes_ > head_bomb_factor * cfg.limits.max_header_bytes)
-        return field_verdict::connection_error;
-    if (head_bytes_ > cfg.limits.max_header_bytes)
-        head_too_large_ = true;
-    if (head_too_large_)
-        return field_verdict::ok; // counted, not kept: answered 431 at the end of the head
-    if (!name.empty() && name.front() == ':') {
-        if (pseudo_done_)
-            return field_verdict::stream_error; // RFC 9113 8.3: pseudo-fields come first
-        std::string* slot = name == ":method"      ? &method_
-                            : name == ":scheme"    ? &scheme_
-                            : name == ":authority" ? &authority_
-                            : name == ":path"      ? &path_
-                                                   : nullptr;
-        if (!slot || !slot->empty())
-            return field_verdict::stream_error; // unknown or repeated
-        *slot = value;
-        return field_verdict::ok;
-    }
-    pseudo_done_ = true;
-    if (++head_fields_ > cfg.limits.max_header_fields) {
-        head_too_large_ = true;
-        return field_verdict::ok;
-    }
-    if (connection_specific(name) || (name == "te" && value != "trailers"))
-        return field_verdict::stream_error;
-    if (name == "cookie") {
-        // RFC 9113 8.2.3: cookie crumbs are joined with "; " for HTTP/1.1.
-        if (!cookie_.empty())
-            cookie_ += "; ";
-        cookie_ += value;
-        return field_verdict::ok;
-    }
-    if (name == "content-length") {
-        std::uint64_t n = 0;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc{} || end != value.data() + value.size() ||
-            (declared_length_ && *declared_length_ != n))
-            return field_verdict::stream_error;
-        declared_length_ = n;
-    }
-    if (name == "expect") {
-        expect_continue_ = iequals(value, "100-continue");
-        return field_verdict::ok; // answered here (100), never forwarded
-    }
-    fields_.emplace_back(name, value);
-    return field_verdict::ok;
-}
-
-int h2_stream::finish_head(const config& cfg) {
-    (void)cfg;
-    if (head_too_large_)
-        return 431;
-    if (method_ == "CONNECT")
-        return 405; // geogate is no forward proxy; WebSocket over HTTP/2 (RFC 8441) is not offered
-    if (method_.empty() || scheme_.empty() || path_.empty() || !is_token(method_))
-        return -1;
-    const bool asterisk = path_ == "*" && method_ == "OPTIONS";
-    if ((!asterisk && path_.front() != '/') || !visible_ascii(path_))
-        return -1;
-    if (!authority_.empty() && !plausible_authority(authority_))
-        return -1;
-    std::string_view host;
-    for (const auto& [n, v] : fields_)
-        if (n == "host") {
-            if (!host.empty())
-                return -1; // two Host fields
-            host = v;
-        }
-    if (!authority_.empty() && !host.empty() && !iequals(authority_, host))
-        return -1; // RFC 9113 8.3.1: a Host naming another entity makes the request malformed
-    if (authority_.empty() && host.empty())
-        return 400;
-    req_.method_string(method_);
-    req_.target(path_);
-    req_.version(20);
-    req_.set(http::field::host, authority_.empty() ? host : std::string_view(authority_));
-    for (const auto& [n, v] : fields_)
-        if (n != "host")
-            req_.insert(n, v);
-    if (!cookie_.empty())
-        req_.insert(http::field::cookie, cookie_);
-    if (declared_length_)
-        req_.set(http::field::content_length, std::to_string(*declared_length_));
-    fields_.clear();
-    fields_.shrink_to_fit();
-    return 0;
-}
 
 void h2_stream::add_body(std::string_view bytes) {
     body_in_.append(bytes);
@@ -162,13 +36,13 @@ void h2_stream::abandon() noexcept {
 }
 
 bool h2_stream::has_body() const noexcept {
-    if (declared_length_)
-        return *declared_length_ > 0;
+    if (const auto length = head_.declared_length())
+        return *length > 0;
     return !body_end_ || !body_in_.empty();
 }
 
 std::optional<std::uint64_t> h2_stream::declared_length() const noexcept {
-    return declared_length_;
+    return head_.declared_length();
 }
 
 awaitable<bool> h2_stream::wait_until(std::chrono::steady_clock::time_point deadline) {
@@ -179,8 +53,8 @@ awaitable<bool> h2_stream::wait_until(std::chrono::steady_clock::time_point dead
 
 awaitable<std::optional<std::string_view>> h2_stream::read(request_record& rec) {
     const auto& limits = session_.snap_->cfg->limits;
-    if (expect_continue_) {
-        expect_continue_ = false;
+    if (head_.expect_continue() && !continue_sent_) {
+        continue_sent_ = true;
         const nghttp2_nv nv[] = {
             {(std::uint8_t*)":status", (std::uint8_t*)"100", 7, 3, NGHTTP2_NV_FLAG_NONE}};
         nghttp2_submit_headers(session_.session_, NGHTTP2_FLAG_NONE, id_, nullptr, nv, 1, nullptr);
@@ -205,8 +79,8 @@ awaitable<std::optional<std::string_view>> h2_stream::read(request_record& rec) 
         session_.want_write();
     }
     rec.bytes_in += body_out_.size();
-    if (rec.bytes_in > limits.max_body_bytes ||
-        (declared_length_ && *declared_length_ > limits.max_body_bytes)) {
+    const auto declared = head_.declared_length();
+    if (rec.bytes_in > limits.max_body_bytes || (declared && *declared > limits.max_body_bytes)) {
         co_await answer(error_response(413, false), rec);
         rec.status = 413;
         rec.local = true;
@@ -239,7 +113,7 @@ bool h2_stream::submit_head(const http::response_header<>& head, const client_re
     add(":status", std::to_string(head.result_int()));
     for_each_client_response_field(head, plan, [&](std::string_view name, std::string_view value) {
         std::string lower = to_lower(name);
-        if (!connection_specific(lower))
+        if (!h2_connection_specific(lower))
             add(std::move(lower), value);
     });
     if (plan.framing == body_framing::content_length)
@@ -352,7 +226,7 @@ awaitable<void> h2_stream::answer(std::string response, request_record& rec) {
     // geogate's own answers come as one HTTP/1.1 message (local_answer, error_page).
     http::response_parser<http::string_body> parser;
     parser.eager(true);
-    if (req_.method() == http::verb::head)
+    if (request().method() == http::verb::head)
         parser.skip(true);
     error_code ec;
     parser.put(net::buffer(response), ec);

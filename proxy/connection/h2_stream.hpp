@@ -5,6 +5,7 @@
 // opens only as the origin takes the body) and its response (response_sink: HEADERS, then DATA
 // through nghttp2's data provider, each send waiting until nghttp2 has taken its bytes).
 #include "proxy/exchange/request_body_source.hpp"
+#include "proxy/http/h2_request.hpp"
 #include "proxy/http/net.hpp"
 #include "proxy/relay/body_buffers.hpp"
 #include "proxy/relay/response_sink.hpp"
@@ -30,15 +31,8 @@ public:
 
     std::int32_t id() const noexcept { return id_; }
 
-    // --- the request, as nghttp2 decodes it
-    enum class field_verdict { ok, stream_error, connection_error };
-    /// One field of the request head (trailers are ignored: geogate does not forward them).
-    field_verdict add_field(std::string_view name, std::string_view value, const config& cfg);
-    /// The head is complete (END_HEADERS): 0 when the request can go to the exchange, else the
-    /// status to answer (400, 405, 431); -1 for a stream error (malformed: RST_STREAM with
-    /// PROTOCOL_ERROR, nothing reaches the origin).
-    int finish_head(const config& cfg);
-    void trailers_begin() noexcept { in_trailers_ = true; }
+    // --- the request, as nghttp2 decodes it (proxy/http/h2_request.hpp)
+    h2_request& head() noexcept { return head_; }
     void mark_malformed() noexcept { malformed_ = true; }
     bool malformed() const noexcept { return malformed_; }
     void add_body(std::string_view bytes);
@@ -47,7 +41,7 @@ public:
     void closed() noexcept;
     bool is_closed() const noexcept { return closed_; }
 
-    const http::request_header<>& request() const noexcept { return req_; }
+    const http::request_header<>& request() const noexcept { return head_.request(); }
     body_buffer& buffer() noexcept { return relay_buffer_; }
     /// Whether the response went out whole (its END_STREAM was handed to nghttp2).
     bool response_complete() const noexcept { return eof_sent_; }
@@ -62,7 +56,7 @@ public:
     // request_body_source
     bool has_body() const noexcept override;
     std::optional<std::uint64_t> declared_length() const noexcept override;
-    bool chunked() const noexcept override { return has_body() && !declared_length_; }
+    bool chunked() const noexcept override { return has_body() && !head_.declared_length(); }
     bool done() const noexcept override { return body_end_ && body_in_.empty(); }
     awaitable<std::optional<std::string_view>> read(request_record& rec) override;
 
@@ -92,17 +86,9 @@ private:
 
     h2_session& session_;
     std::int32_t id_;
-    http::request_header<> req_;
-    std::vector<std::pair<std::string, std::string>> fields_; // regular fields, in order
-    std::string method_, scheme_, authority_, path_, cookie_;
-    std::size_t head_bytes_ = 0;
-    std::size_t head_fields_ = 0;
-    bool head_too_large_ = false;
-    bool pseudo_done_ = false; // a regular field was seen
+    h2_request head_;
     bool malformed_ = false;
-    bool in_trailers_ = false;
-    std::optional<std::uint64_t> declared_length_;
-    bool expect_continue_ = false;
+    bool continue_sent_ = false; // the 100 (Continue) for an Expect: 100-continue went out
 
     std::string body_in_;  // received, not yet taken by read()
     std::string body_out_; // what the last read() returned
