@@ -11,7 +11,7 @@ BUILD=${GEOGATE_FUZZ_BUILD:-$ROOT/build-fuzz}
 mkdir -p "$BUILD"
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DGEOGATE_FUZZ=ON -DGEOGATE_BENCH=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/configure.log" 2>&1 || { cat "$BUILD/configure.log"; exit 1; }
-targets=$(ninja -C "$BUILD" -t targets all | sed -n 's/^\(geogate_fuzz_[a-z_]*\): phony$/\1/p' | sort -u)
+targets=$(ninja -C "$BUILD" -t targets all | sed -n 's/^\(geogate_fuzz_[a-z0-9_]*\): phony$/\1/p' | sort -u)
 [ -n "$targets" ] || { echo "fuzz: no targets found" >&2; exit 1; }
 # shellcheck disable=SC2086
 ninja -C "$BUILD" -j2 $targets
