@@ -3,6 +3,7 @@
 // AsyncReadStream/AsyncWriteStream so Beast's algorithms run on it; the branch is one
 // predictable `if` per operation instead of templating every session on the stream type.
 #include "proxy/http/net.hpp"
+#include "proxy/http/tls_stream.hpp"
 
 #include <algorithm>
 #include <array>
@@ -29,9 +30,9 @@ public:
 
     executor_type get_executor() noexcept { return tcp().get_executor(); }
     bool is_tls() const noexcept { return tls_.has_value(); }
-    beast::tcp_stream& tcp() noexcept { return tls_ ? beast::get_lowest_layer(*tls_) : *tcp_; }
+    beast::tcp_stream& tcp() noexcept { return tls_ ? tls_->next_layer() : *tcp_; }
     tcp::socket& socket() noexcept { return tcp().socket(); }
-    beast::ssl_stream<beast::tcp_stream>& tls() noexcept { return *tls_; }
+    tls_stream& tls() noexcept { return *tls_; }
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& b, Token&& token) {
@@ -86,7 +87,7 @@ public:
 
 private:
     std::optional<beast::tcp_stream> tcp_;
-    std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+    std::optional<tls_stream> tls_;
 };
 
 } // namespace geogate

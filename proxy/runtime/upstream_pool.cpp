@@ -84,8 +84,17 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
                 error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             co_return out;
         }
-        tls.set_verify_mode(ssl::verify_peer);
-        tls.set_verify_callback(ssl::host_name_verification(origin.host));
+        // The origin's certificate must name it (OpenSSL's own host and IP address check).
+        SSL_set_verify(tls.native_handle(), SSL_VERIFY_PEER, nullptr);
+        error_code aec;
+        net::ip::make_address(origin.host, aec);
+        X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
+        if (aec ? X509_VERIFY_PARAM_set1_host(param, origin.host.c_str(), 0) != 1
+                : X509_VERIFY_PARAM_set1_ip_asc(param, origin.host.c_str()) != 1) {
+            out.ec =
+                error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+            co_return out;
+        }
         conn->stream.tcp().expires_after(origin.connect_timeout);
         auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, use_nothrow);
         if (hec) {

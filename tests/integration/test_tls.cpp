@@ -23,12 +23,28 @@ int run(const std::string& command, std::string& out, const temp_dir& dir) {
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : 255;
 }
 
-void make_cert(const temp_dir& dir, const std::string& name, const std::string& host) {
+// A self-signed certificate `name`.crt/.key for `host`; `san` overrides its subjectAltName
+// ("IP:127.0.0.1").
+void make_cert(const temp_dir& dir, const std::string& name, const std::string& host,
+               const std::string& san = "") {
     std::string out;
     std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout " + name +
                       ".key -out " + name + ".crt -subj /CN=" + host +
-                      " -addext subjectAltName=DNS:" + host;
+                      " -addext subjectAltName=" + (san.empty() ? "DNS:" + host : san);
     REQUIRE(run("cd " + dir.path().string() + " && " + cmd, out, dir) == 0);
+}
+
+// The port of the proxy's https listener, 0 when it did not come up. Its "listening" event
+// may come after the http one that geogate_process waits for.
+unsigned short https_port_of(geogate_process& proxy) {
+    auto found = proxy.process().wait_for_output(
+        true,
+        [](const std::string& log) -> std::optional<std::string> {
+            auto p = listening_port(log, "https");
+            return p ? std::optional<std::string>(std::to_string(p)) : std::nullopt;
+        },
+        milliseconds(15000));
+    return found ? static_cast<unsigned short>(std::stoi(*found)) : 0;
 }
 
 struct tls_stack {
@@ -48,17 +64,9 @@ struct tls_stack {
                   (certs.path() / "other.crt").string() + "\", private_key = \"" +
                   (certs.path() / "other.key").string() + "\"}]");
         c.set("tls", "hsts_max_age", "31536000");
+        c.set("limits", "max_body_bytes", "16777216"); // the large upload below
         proxy = std::make_unique<geogate_process>(c);
-        // The https "listening" event may come after the http one that geogate_process waits for.
-        auto found = proxy->process().wait_for_output(
-            true,
-            [](const std::string& log) -> std::optional<std::string> {
-                auto p = listening_port(log, "https");
-                return p ? std::optional<std::string>(std::to_string(p)) : std::nullopt;
-            },
-            milliseconds(15000));
-        if (found)
-            https_port = static_cast<unsigned short>(std::stoi(*found));
+        https_port = https_port_of(*proxy);
     }
 
     std::string curl(const std::string& host, const std::string& ca,
@@ -66,8 +74,9 @@ struct tls_stack {
         std::string out;
         std::string p = std::to_string(https_port);
         // HTTP/1.1: these tests read its head; HTTP/2 over the same listener is test_http2.cpp.
-        run("curl -sS -i --http1.1 --max-time 10 --cacert " + (certs.path() / ca).string() + " --resolve " +
-                host + ":" + p + ":127.0.0.1 " + extra + " https://" + host + ":" + p + "/echo",
+        run("curl -sS -i --http1.1 --max-time 10 --cacert " + (certs.path() / ca).string() +
+                " --resolve " + host + ":" + p + ":127.0.0.1 " + extra + " https://" + host + ":" +
+                p + "/echo",
             out, certs);
         return out;
     }
@@ -182,4 +191,83 @@ TEST_CASE("https: sslscan finds no weak protocol and only forward-secret AEAD ci
         CHECK(aead);
     }
     CHECK(accepted >= 3);
+}
+
+TEST_CASE("https: a large download to a slow reader and a large upload arrive whole") {
+    // A reader with a small window that reads slowly makes the kernel refuse TLS records again
+    // and again: they must wait and go out in order, none lost or repeated.
+    tls_stack s;
+    REQUIRE(s.https_port != 0);
+    // More than the kernel buffers on both ends hold (tcp_wmem max is 4 MiB on Debian 12).
+    const std::string bytes = std::to_string(6 * 1024 * 1024);
+    std::string direct, slow, upload, out;
+    REQUIRE(run("curl -sS --max-time 15 http://127.0.0.1:" + std::to_string(s.origin.port()) +
+                    "/huge?bytes=" + bytes + " | sha256sum",
+                direct, s.certs) == 0);
+    REQUIRE(direct.size() > 64);
+    REQUIRE(run("/usr/bin/python3 " + std::string(GEOGATE_SOURCE_DIR) +
+                    "/tests/integration/tls/slow_tls_reader.py " + std::to_string(s.https_port) +
+                    " site.test " + (s.certs.path() / "site.crt").string() +
+                    " /huge?bytes=" + bytes,
+                slow, s.certs) == 0);
+    CHECK(slow == "status 200 length " + bytes + " sha256 " + direct.substr(0, 64) + "\n");
+    // The other way: 6 MiB up, as the origin counted and hashed it.
+    const std::string up_bytes = std::to_string(6 * 1024 * 1024);
+    const std::string up = (s.certs.path() / "up.bin").string();
+    REQUIRE(run("head -c " + up_bytes + " /dev/urandom > " + up + " && sha256sum " + up, out,
+                s.certs) == 0);
+    const std::string sent_hash = out.substr(0, 64);
+    const std::string p = std::to_string(s.https_port);
+    REQUIRE(run("curl -sS --http1.1 --max-time 15 --data-binary @" + up + " --cacert " +
+                    (s.certs.path() / "site.crt").string() + " --resolve site.test:" + p +
+                    ":127.0.0.1 https://site.test:" + p + "/upload",
+                upload, s.certs) == 0);
+    INFO(upload);
+    CHECK(upload.find("length " + up_bytes + "\nsha256 " + sent_hash) != std::string::npos);
+}
+
+TEST_CASE("https origin: geogate checks the origin's certificate by name or address") {
+    // geogate (http) -> origin over https, which here is a second geogate with a certificate
+    // for 127.0.0.1 (IP SAN) and one for localhost, in front of the test origin. The trusted
+    // roots are SSL_CERT_FILE (OpenSSL's default verify paths), set for the first geogate only.
+    temp_dir certs{"geogate-tls-origin"};
+    make_cert(certs, "by-ip", "127.0.0.1", "IP:127.0.0.1");
+    make_cert(certs, "by-name", "localhost");
+    make_cert(certs, "stranger", "elsewhere.test");
+    test_origin origin;
+    auto front = [&](const std::string& cert) {
+        auto c = default_config(origin.url());
+        c.set("listen", "https", "[\"127.0.0.1:0\"]");
+        c.set("tls", "certificates",
+              "[{certificate = \"" + (certs.path() / (cert + ".crt")).string() +
+                  "\", private_key = \"" + (certs.path() / (cert + ".key")).string() + "\"}]");
+        return std::make_unique<geogate_process>(c);
+    };
+    auto get_through = [&](const std::string& origin_url, const std::string& trusted) {
+        setenv("SSL_CERT_FILE", (certs.path() / (trusted + ".crt")).string().c_str(), 1);
+        geogate_process proxy(default_config(origin_url));
+        unsetenv("SSL_CERT_FILE");
+        REQUIRE(proxy.started());
+        raw_client c(proxy.port());
+        c.send("GET /echo HTTP/1.1\r\nHost: news.test\r\nConnection: close\r\n\r\n");
+        return c.read_response();
+    };
+    auto by_ip = front("by-ip");
+    auto by_name = front("by-name");
+    const auto ip_port = std::to_string(https_port_of(*by_ip));
+    const auto name_port = std::to_string(https_port_of(*by_name));
+    REQUIRE(ip_port != "0");
+    REQUIRE(name_port != "0");
+
+    auto ok_ip = get_through("https://127.0.0.1:" + ip_port, "by-ip");
+    CHECK(ok_ip.status == 200);
+    CHECK(ok_ip.body.find("request GET /echo HTTP/1.1") != std::string::npos);
+    auto ok_name = get_through("https://localhost:" + name_port, "by-name");
+    CHECK(ok_name.status == 200);
+    CHECK(ok_name.body.find("request GET /echo HTTP/1.1") != std::string::npos);
+
+    // The certificate is trusted but names someone else; or it is not trusted at all.
+    CHECK(get_through("https://127.0.0.1:" + name_port, "by-name").status == 502);
+    CHECK(get_through("https://localhost:" + ip_port, "by-ip").status == 502);
+    CHECK(get_through("https://127.0.0.1:" + ip_port, "stranger").status == 502);
 }
