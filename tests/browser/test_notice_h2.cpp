@@ -168,7 +168,9 @@ TEST_CASE("the browser probe sees http/1.1 over https when h2 is off", "[browser
     reader_stack s({}, {.https = true, .http2 = false});
     REQUIRE(s.https_port != 0);
     s.pages.route("/news/h1", "article-photo.html", {{"Content-Security-Policy", strict_csp}});
-    const auto dom = run_chromium(s.url("/news/h1"), {s.chromium_flags[0], "--dump-dom"}, "ru");
+    auto flags = s.chromium_flags; // the certificate's key
+    flags.push_back("--dump-dom");
+    const auto dom = run_chromium(s.url("/news/h1"), flags, "ru");
     INFO("chromium log:\n" << dom.err);
     REQUIRE(dom.exit_code == 0);
     const auto p = parse_probe(dom.out);
