@@ -108,6 +108,23 @@ def outcome(events, stream_id):
     return "closed" if "closed" in events else "none"
 
 
+def first_answer(sock, conn, sid):
+    """Sends what conn has queued, then reads until stream sid's first answer (its response
+    head or reset) or the connection's end, and prints it."""
+    try:
+        sock.sendall(conn.data_to_send())
+    except OSError:
+        pass  # the server may already have closed: what it said is still to be read
+    events = pump(
+        sock,
+        conn,
+        lambda e: isinstance(e, (h2.events.StreamReset, h2.events.ResponseReceived,
+                                 h2.events.ConnectionTerminated)),
+        timeout=10,
+    )
+    print(outcome(events, sid))
+
+
 def get(port, path, xff, extra):
     sock, conn = connect(port)
     sid = conn.get_next_available_stream_id()
@@ -154,15 +171,7 @@ def malformed(port, case, path, xff):
     conn.send_headers(sid, headers, end_stream=body is None)
     if body is not None:
         conn.send_data(sid, body, end_stream=True)
-    sock.sendall(conn.data_to_send())
-    events = pump(
-        sock,
-        conn,
-        lambda e: isinstance(e, (h2.events.StreamReset, h2.events.ResponseReceived,
-                                 h2.events.ConnectionTerminated)),
-        timeout=10,
-    )
-    print(outcome(events, sid))
+    first_answer(sock, conn, sid)
 
 
 def rapid_reset(port, path, xff, count):
@@ -214,18 +223,7 @@ def hpack_bomb(port, path):
     big = "a" * 4000
     headers = request_headers(path, "127.0.0.1") + [("x-bomb", big)] * 400
     conn.send_headers(sid, headers, end_stream=True)
-    try:
-        sock.sendall(conn.data_to_send())
-    except OSError:
-        pass
-    events = pump(
-        sock,
-        conn,
-        lambda e: isinstance(e, (h2.events.StreamReset, h2.events.ResponseReceived,
-                                 h2.events.ConnectionTerminated)),
-        timeout=10,
-    )
-    print(outcome(events, sid))
+    first_answer(sock, conn, sid)
 
 
 def zero_window(port, path, xff):
