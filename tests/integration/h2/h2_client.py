@@ -317,17 +317,20 @@ def flood(port, kind, count):
             print("closed acks %d" % acks)
             return
         buf += data
-        while len(buf) >= 9:
-            length = int.from_bytes(buf[0:3], "big")
-            if len(buf) < 9 + length:
+        at = 0
+        while len(buf) - at >= 9:
+            length = int.from_bytes(buf[at:at + 3], "big")
+            if len(buf) - at < 9 + length:
                 break
-            ftype, flags, payload = buf[3], buf[4], buf[9:9 + length]
-            buf = buf[9 + length:]
+            ftype, flags = buf[at + 3], buf[at + 4]
             if ftype == ack_type and flags & 0x1:
                 acks += 1
             if ftype == 7:
-                print("goaway %d acks %d" % (int.from_bytes(payload[4:8], "big"), acks))
+                code = int.from_bytes(buf[at + 13:at + 17], "big")
+                print("goaway %d acks %d" % (code, acks))
                 return
+            at += 9 + length
+        buf = buf[at:]
     print("none acks %d" % acks)
 
 
