@@ -40,6 +40,7 @@ constexpr std::uint64_t max_empty_frames = 1000;
 // a stream reset in the same read as its HEADERS never reaches the exchange (serve).
 constexpr std::uint64_t reset_burst = 1000;
 constexpr std::uint64_t reset_rate = 33;
+constexpr std::size_t max_outbound_acks = 1000;
 
 } // namespace
 
@@ -160,6 +161,9 @@ bool h2_session::start_session() {
     // The reader's window opens as the origin takes the body (h2_stream::read), not on receipt.
     nghttp2_option_set_no_auto_window_update(opt, 1);
     nghttp2_option_set_stream_reset_rate_limit(opt, reset_burst, reset_rate);
+    // A reader that sends SETTINGS or PING without reading the ACKs: at this many unsent ACKs
+    // the connection ends (nghttp2's default, spelled out because it bounds our memory).
+    nghttp2_option_set_max_outbound_ack(opt, max_outbound_acks);
     const int rv = nghttp2_session_server_new2(&session_, cbs, this, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
@@ -208,7 +212,7 @@ bool h2_session::receive(std::string_view bytes) {
     if (n < 0) {
         // A connection error (bad preface, flood, HPACK bomb, CONTINUATION flood, rapid reset):
         // nghttp2 has queued its GOAWAY where the protocol has one.
-        if (n == NGHTTP2_ERR_CALLBACK_FAILURE)
+        if (n == NGHTTP2_ERR_CALLBACK_FAILURE || n == NGHTTP2_ERR_FLOODED)
             nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
         else if (n != NGHTTP2_ERR_BAD_CLIENT_MAGIC)
             nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
