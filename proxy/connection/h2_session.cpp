@@ -129,6 +129,12 @@ struct h2_session::callbacks {
         return 0;
     }
 
+    static int send_data(nghttp2_session*, nghttp2_frame*, const std::uint8_t* frame_head,
+                         std::size_t length, nghttp2_data_source* source, void* user) {
+        return static_cast<h2_stream*>(source->ptr)
+            ->emit(frame_head, length, static_cast<h2_session*>(user)->out_);
+    }
+
     static int on_stream_close(nghttp2_session* s, std::int32_t id, std::uint32_t error_code,
                                void* user) {
         (void)s;
@@ -156,6 +162,7 @@ bool h2_session::start_session() {
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, callbacks::on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, callbacks::on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, callbacks::on_stream_close);
+    nghttp2_session_callbacks_set_send_data_callback(cbs, callbacks::send_data);
     nghttp2_option* opt = nullptr;
     nghttp2_option_new(&opt);
     // The reader's window opens as the origin takes the body (h2_stream::read), not on receipt.
@@ -247,7 +254,9 @@ awaitable<void> h2_session::read_loop() {
 }
 
 awaitable<void> h2_session::write_loop() {
-    std::string out;
+    // DATA payloads reach `out` from the exchange's buffers in send_data (h2_stream::emit),
+    // between the frames mem_send hands out: one copy, not one into nghttp2 and one out.
+    std::string& out = out_;
     for (;;) {
         write_wanted_ = false;
         out.clear();

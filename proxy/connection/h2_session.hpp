@@ -79,6 +79,7 @@ private:
     std::uint64_t empty_frames_ = 0; // DATA without payload or END_STREAM (a CPU flood)
     double reset_tokens_ = -1;       // note_reset's bucket; -1: not started
     std::chrono::steady_clock::time_point reset_refill_;
+    std::string out_; // the next write: frames from mem_send, DATA payloads from emit()
     net::steady_timer write_wake_;
     net::steady_timer streams_done_; // run() waits on it for the running exchanges
 };

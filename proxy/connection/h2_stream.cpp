@@ -120,10 +120,9 @@ bool h2_stream::submit_head(const http::response_header<>& head, const client_re
         add("content-length", std::to_string(plan.content_length));
     nghttp2_data_provider provider{};
     provider.source.ptr = this;
-    provider.read_callback = [](nghttp2_session*, std::int32_t, std::uint8_t* buf,
-                                std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
-                                void*) -> ssize_t {
-        return static_cast<h2_stream*>(src->ptr)->provide(buf, length, flags);
+    provider.read_callback = [](nghttp2_session*, std::int32_t, std::uint8_t*, std::size_t length,
+                                std::uint32_t* flags, nghttp2_data_source* src, void*) -> ssize_t {
+        return static_cast<h2_stream*>(src->ptr)->provide(length, flags);
     };
     const int rv = nghttp2_submit_response(session_.session_, id_, nv.data(), nv.size(),
                                            with_body ? &provider : nullptr);
@@ -133,14 +132,39 @@ bool h2_stream::submit_head(const http::response_header<>& head, const client_re
     return rv == 0;
 }
 
-long h2_stream::provide(std::uint8_t* out, std::size_t length, std::uint32_t* flags) {
+long h2_stream::provide(std::size_t length, std::uint32_t* flags) {
     if (abandoned_)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM: the exchange is gone
+    std::size_t available = 0;
+    for (std::size_t i = pending_index_; i < pending_.size() && available < length; ++i)
+        available += pending_[i].size() - (i == pending_index_ ? pending_offset_ : 0);
+    const std::size_t n = std::min(available, length);
+    if (n == available && pending_last_) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        eof_sent_ = true;
+    }
+    if (n == 0 && !eof_sent_) {
+        deferred_ = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+    // The pieces stay valid until emit(): nghttp2 calls it in the same mem_send, and send()
+    // waits until every piece has been emitted.
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+    return static_cast<long>(n);
+}
+
+int h2_stream::emit(const std::uint8_t* frame_head, std::size_t length, std::string& out) {
+    std::size_t available = 0;
+    for (std::size_t i = pending_index_; i < pending_.size() && available < length; ++i)
+        available += pending_[i].size() - (i == pending_index_ ? pending_offset_ : 0);
+    if (abandoned_ || available < length)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM; cannot happen by design
+    out.append(reinterpret_cast<const char*>(frame_head), 9);
     std::size_t copied = 0;
-    while (copied < length && pending_index_ < pending_.size()) {
+    while (copied < length) {
         const std::string_view piece = pending_[pending_index_].substr(pending_offset_);
         const std::size_t n = std::min(piece.size(), length - copied);
-        std::memcpy(out + copied, piece.data(), n);
+        out.append(piece.data(), n);
         copied += n;
         pending_offset_ += n;
         if (pending_offset_ == pending_[pending_index_].size()) {
@@ -148,19 +172,10 @@ long h2_stream::provide(std::uint8_t* out, std::size_t length, std::uint32_t* fl
             pending_offset_ = 0;
         }
     }
-    taken_ += copied;
-    const bool all_taken = pending_index_ == pending_.size();
-    if (all_taken && pending_last_) {
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-        eof_sent_ = true;
-    }
-    if (all_taken)
+    taken_ += length;
+    if (pending_index_ == pending_.size())
         wake(); // send() may return: its pieces are no longer needed
-    if (copied == 0 && !eof_sent_) {
-        deferred_ = true;
-        return NGHTTP2_ERR_DEFERRED;
-    }
-    return static_cast<long>(copied);
+    return 0;
 }
 
 awaitable<bool> h2_stream::send(const http::response_header<>* head,

@@ -21,7 +21,6 @@
 namespace geogate {
 
 class h2_session;
-struct config;
 
 class h2_stream final : public request_body_source, public response_sink {
 public:
@@ -74,8 +73,12 @@ public:
         co_return false; // no upgrade over HTTP/2 (exchange_client::upgrade_requested is false)
     }
 
-    /// nghttp2's data provider: copies what send() queued into a DATA frame.
-    long provide(std::uint8_t* out, std::size_t length, std::uint32_t* flags);
+    /// nghttp2's data provider: says how much of what send() queued the next DATA frame
+    /// carries (NO_COPY: the bytes are not copied into nghttp2's buffer).
+    long provide(std::size_t length, std::uint32_t* flags);
+    /// nghttp2's send_data callback for that frame: appends its 9-byte header and `length`
+    /// bytes of the queued pieces to the connection's output. 0, or a nghttp2 error.
+    int emit(const std::uint8_t* frame_head, std::size_t length, std::string& out);
 
 private:
     bool submit_head(const http::response_header<>& head, const client_response_plan& plan,
