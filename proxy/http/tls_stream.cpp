@@ -162,9 +162,14 @@ error_code tls_error(tls_core& core, int ssl_error) {
     return net::ssl::error::unspecified_system_error;
 }
 
-int tls_stream::write_list(SSL* s, const std::vector<net::const_buffer>& list, std::size_t& n) {
+int tls_stream::write_records(SSL* s, const write_set& set, std::size_t& n) {
+    // Full records straight from the caller's buffers; a small buffer (an HTTP head) is joined
+    // with what follows into one record rather than sent as a record, and a packet, of its own.
+    constexpr std::size_t record = 16 * 1024;
     n = 0;
-    std::string gathered;
+    // Per thread, not per connection: an idle connection holds no 16 KiB for this.
+    thread_local std::string gather;
+    gather.clear();
     const auto put = [&](const void* p, std::size_t size) {
         std::size_t w = 0;
         if (SSL_write_ex(s, p, size, &w) != 1)
@@ -172,18 +177,27 @@ int tls_stream::write_list(SSL* s, const std::vector<net::const_buffer>& list, s
         n += w;
         return true;
     };
-    for (const auto& b : list) {
-        if (b.size() < gather_below) {
-            gathered.append(static_cast<const char*>(b.data()), b.size());
-            continue;
+    for (std::size_t i = 0; i < set.count; ++i) {
+        auto data = static_cast<const char*>(set.buffers[i].data());
+        std::size_t size = set.buffers[i].size();
+        while (size != 0) {
+            if (gather.empty() && size >= record) {
+                if (!put(data, size))
+                    return n != 0 ? 1 : 0; // what was written counts; the error shows next call
+                break;
+            }
+            const std::size_t take = std::min(size, record - gather.size());
+            gather.append(data, take);
+            data += take;
+            size -= take;
+            if (gather.size() == record) {
+                if (!put(gather.data(), gather.size()))
+                    return n != 0 ? 1 : 0;
+                gather.clear();
+            }
         }
-        if (!gathered.empty() && !put(gathered.data(), gathered.size()))
-            return n != 0 ? 1 : 0; // what was written counts; the error shows on the next call
-        gathered.clear();
-        if (!put(b.data(), b.size()))
-            return n != 0 ? 1 : 0;
     }
-    if (!gathered.empty() && !put(gathered.data(), gathered.size()))
+    if (!gather.empty() && !put(gather.data(), gather.size()))
         return n != 0 ? 1 : 0;
     return 1;
 }

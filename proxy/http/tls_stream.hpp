@@ -20,6 +20,7 @@
 // next write; only write-side operations (write, handshake, shutdown) flush, one at a time.
 #include "proxy/http/net.hpp"
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -116,27 +117,31 @@ private:
     /// Up to this much of a write's buffers go into one operation: OpenSSL cuts it into
     /// records, and what the kernel does not take at once is held in `pending` until sent.
     static constexpr std::size_t max_write = 64 * 1024;
-    /// Small buffers (an HTTP head's pieces) are gathered into one record instead of one each.
-    static constexpr std::size_t gather_below = 2048;
+    static constexpr std::size_t max_write_buffers = 16;
 
-    /// The buffers of one write, as one callable for run(): small ones gathered, large ones
-    /// given to SSL_write_ex as they are.
+    /// The buffers of one write_some (a prefix of them, like any write_some).
+    struct write_set {
+        std::array<net::const_buffer, max_write_buffers> buffers;
+        std::size_t count = 0;
+    };
     template <class ConstBuffers> auto write_batch(const ConstBuffers& buffers) {
-        std::vector<net::const_buffer> list;
+        write_set set;
         std::size_t total = 0;
         for (auto it = net::buffer_sequence_begin(buffers);
-             it != net::buffer_sequence_end(buffers) && total < max_write; ++it) {
+             it != net::buffer_sequence_end(buffers) && total < max_write &&
+             set.count < max_write_buffers;
+             ++it) {
             net::const_buffer b(*it);
             if (b.size() == 0)
                 continue;
             if (b.size() > max_write - total)
                 b = net::const_buffer(b.data(), max_write - total);
-            list.push_back(b);
+            set.buffers[set.count++] = b;
             total += b.size();
         }
-        return [list = std::move(list)](SSL* s, std::size_t& n) { return write_list(s, list, n); };
+        return [set](SSL* s, std::size_t& n) { return write_records(s, set, n); };
     }
-    static int write_list(SSL* s, const std::vector<net::const_buffer>& list, std::size_t& n);
+    static int write_records(SSL* s, const write_set& set, std::size_t& n);
 
     template <class Fn, bool Sized> struct io_op;
 
