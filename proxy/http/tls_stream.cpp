@@ -130,6 +130,9 @@ tls_core::tls_core(ssl::context& ctx) : ssl(SSL_new(ctx.native_handle())) {
     // OpenSSL's 16 KiB record buffers are freed while empty: an idle keep-alive connection
     // then costs a few KiB instead of ~34 (nginx and asio::ssl::stream do the same).
     SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+    // No TLS 1.2 renegotiation either way: it is the one case where a write must read, and
+    // the HTTP/2 session reads and writes at once (OpenSSL 3 refuses the client's by default).
+    SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
 }
 
 tls_core::~tls_core() {

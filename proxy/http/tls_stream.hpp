@@ -44,6 +44,7 @@ struct tls_core {
     std::string pending;  ///< encrypted bytes the kernel did not take yet, in order
     std::string flushing; ///< the part of `pending` an async write is sending now
     bool flush_running = false;
+    bool read_running = false; ///< an async read of the socket is bringing bytes into `in`
 
     explicit tls_core(ssl::context& ctx);
     ~tls_core();
@@ -174,6 +175,7 @@ template <class Fn, bool Sized> struct tls_stream::io_op {
         case step::call:
             break;
         case step::reading:
+            c.read_running = false;
             if (ec == net::error::eof) {
                 c.peer_eof = true; // OpenSSL decides whether that was a clean end
                 ec = {};
@@ -221,7 +223,10 @@ template <class Fn, bool Sized> struct tls_stream::io_op {
                 start_flush(self);
                 return;
             }
+            if (c.read_running) // only a renegotiation would make a write read; it is off
+                return done(self, net::error::operation_not_supported, 0);
             at = step::reading;
+            c.read_running = true;
             if (!c.in)
                 c.in = std::make_unique<unsigned char[]>(tls_core::in_capacity);
             c.in_pos = c.in_end = 0; // nothing for OpenSSL until the read completes
