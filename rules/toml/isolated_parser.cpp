@@ -192,6 +192,21 @@ std::string parse_to_message(std::string_view text, std::string_view source_name
     return "T" + encode(root);
 }
 
+bool poll_until(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0)
+            return false;
+        pollfd p{fd, events, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(left));
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r > 0;
+    }
+}
+
 bool write_all(int fd, const char* data, std::size_t size) {
     while (size > 0) {
         ssize_t n = ::write(fd, data, size);
@@ -272,18 +287,7 @@ child_answer ask_forked_child(std::string_view text, std::string_view source_nam
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.timeout_ms);
     char buf[65536];
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-        if (left <= 0) {
-            answer.what = child_answer::outcome::timed_out;
-            break;
-        }
-        pollfd p{fds[0], POLLIN, 0};
-        int r = ::poll(&p, 1, static_cast<int>(left));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0) {
+        if (!detail::poll_until(fds[0], POLLIN, deadline)) {
             answer.what = child_answer::outcome::timed_out;
             break;
         }

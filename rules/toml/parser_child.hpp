@@ -4,6 +4,7 @@
 // exec'd parser process that geogate uses. Both hand parse_text_isolated() a child_answer.
 #include "rules/toml/document.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -40,6 +41,10 @@ void allow_cpu_seconds(unsigned seconds);
 
 /// write() until done or failed (EINTR retried).
 bool write_all(int fd, const char* data, std::size_t size);
+
+/// In the parent: waits until `fd` is ready for `events` (POLLIN, POLLOUT) or `deadline` has
+/// passed (EINTR retried); false at the deadline. Every wait for a child is bounded by it.
+bool poll_until(int fd, short events, std::chrono::steady_clock::time_point deadline);
 
 /// In the parent: parses through the long-lived parser process started as `command` (plus its
 /// arguments), starting or replacing it as needed. Thread-safe: one document at a time.

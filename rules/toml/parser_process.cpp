@@ -61,12 +61,6 @@ std::uint32_t get_u32(const char* p) {
     return v;
 }
 
-int milliseconds_until(steady::time_point deadline) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()).count();
-    return left <= 0 ? 0 : static_cast<int>(left);
-}
-
 class parser_process {
 public:
     ~parser_process() {
@@ -207,7 +201,7 @@ private:
                 continue;
             if (errno != EAGAIN)
                 return died(); // EPIPE, ECONNRESET: the child is gone
-            if (!wait_for(POLLOUT, deadline))
+            if (!poll_until(socket_, POLLOUT, deadline))
                 return killed(child_answer::outcome::timed_out);
         }
 
@@ -242,20 +236,10 @@ private:
                 continue;
             if (errno != EAGAIN)
                 return died();
-            if (!wait_for(POLLIN, deadline))
+            if (!poll_until(socket_, POLLIN, deadline))
                 return killed(child_answer::outcome::timed_out);
         }
         return std::nullopt;
-    }
-
-    bool wait_for(short events, steady::time_point deadline) {
-        for (;;) {
-            pollfd p{socket_, events, 0};
-            const int r = ::poll(&p, 1, milliseconds_until(deadline));
-            if (r < 0 && errno == EINTR)
-                continue;
-            return r > 0;
-        }
     }
 
     std::mutex mutex_;
