@@ -1,13 +1,11 @@
 #include "proxy/connection/h2_stream.hpp"
 
-#include "common/http_text.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/connection/h2_session.hpp"
 #include "proxy/http/error_page.hpp"
 #include "proxy/http/header_policy.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <nghttp2/nghttp2.h>
 
