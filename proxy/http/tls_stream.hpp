@@ -54,6 +54,13 @@ struct tls_core {
     std::size_t in_left() const noexcept { return in_end - in_pos; }
 };
 
+/// How many tls_stream operations are completing inside their own initiation on this thread,
+/// one inside the other (see io_op::done).
+inline unsigned& tls_inline_depth() noexcept {
+    thread_local unsigned depth = 0;
+    return depth;
+}
+
 /// The error an OpenSSL call's result means (SSL_get_error), as Asio's ssl::stream reports
 /// it: a peer closing without close_notify is ssl::error::stream_truncated, close_notify is
 /// net::error::eof, a socket failure is its errno.
@@ -168,6 +175,13 @@ template <class Fn, bool Sized> struct tls_stream::io_op {
     bool flushes;
     enum class step { call, reading, flushing_then_call, flushing_then_done } at = step::call;
     std::size_t result = 0;
+    bool went_async = false; ///< an async read or write ran: completion is on a fresh stack
+
+    /// Completions inside their own initiation allowed one inside the other: each nests the
+    /// caller's next operation on the stack (a coroutine resumes inside the handler), so a
+    /// reader sending thousands of one-byte TLS records, each an SSL_read that completes at
+    /// once, would nest thousands deep and overflow the stack. Past this depth, post.
+    static constexpr unsigned max_inline_depth = 8;
 
     template <class Self> void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
         auto& c = *s.core_;
@@ -231,6 +245,7 @@ template <class Fn, bool Sized> struct tls_stream::io_op {
                 c.in = std::make_unique<unsigned char[]>(tls_core::in_capacity);
             c.in_pos = c.in_end = 0; // nothing for OpenSSL until the read completes
             c.direct_read = false;
+            went_async = true;
             s.tcp_.async_read_some(net::buffer(c.in.get(), tls_core::in_capacity), std::move(self));
             return;
         }
@@ -243,6 +258,22 @@ template <class Fn, bool Sized> struct tls_stream::io_op {
     }
 
     template <class Self> void done(Self& self, error_code ec, std::size_t n) {
+        if (went_async) {
+            finish(self, ec, n);
+            return;
+        }
+        unsigned& depth = tls_inline_depth();
+        if (depth >= max_inline_depth) {
+            net::post(s.tcp_.get_executor(),
+                      [self = std::move(self), ec, n]() mutable { finish(self, ec, n); });
+            return;
+        }
+        ++depth;
+        finish(self, ec, n);
+        --depth;
+    }
+
+    template <class Self> static void finish(Self& self, error_code ec, std::size_t n) {
         if constexpr (Sized)
             self.complete(ec, n);
         else
@@ -252,6 +283,7 @@ template <class Fn, bool Sized> struct tls_stream::io_op {
     template <class Self> void start_flush(Self& self) {
         auto& c = *s.core_;
         c.flush_running = true;
+        went_async = true;
         c.flushing.swap(c.pending);
         net::async_write(s.tcp_, net::buffer(c.flushing), std::move(self));
     }

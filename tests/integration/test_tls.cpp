@@ -271,3 +271,19 @@ TEST_CASE("https origin: geogate checks the origin's certificate by name or addr
     CHECK(get_through("https://localhost:" + ip_port, "by-ip").status == 502);
     CHECK(get_through("https://127.0.0.1:" + ip_port, "stranger").status == 502);
 }
+
+TEST_CASE("https: a body sent one byte per TLS record is read whole and the proxy stays up") {
+    // 300,000 records of one byte each, all at once: every SSL_read completes without waiting.
+    // Completing them one inside the other nested a call chain per record until the stack
+    // overflowed and geogate died (found by this test's client, fixed in tls_stream's io_op).
+    tls_stack s;
+    REQUIRE(s.https_port != 0);
+    std::string out;
+    REQUIRE(run("/usr/bin/python3 " + std::string(GEOGATE_SOURCE_DIR) +
+                    "/tests/integration/tls/tiny_records.py " + std::to_string(s.https_port) +
+                    " site.test 300000",
+                out, s.certs) == 0);
+    CHECK(out == "HTTP/1.1 200 OK\n");
+    CHECK_FALSE(s.proxy->process().wait_exit(milliseconds(0)).has_value()); // still running
+    CHECK(s.curl("site.test", "site.crt").find("HTTP/1.1 200") != std::string::npos);
+}
