@@ -130,12 +130,17 @@ bool h2_stream::submit_head(const http::response_header<>& head, const client_re
     return rv == 0;
 }
 
+std::size_t h2_stream::queued(std::size_t enough) const noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = pending_index_; i < pending_.size() && n < enough; ++i)
+        n += pending_[i].size() - (i == pending_index_ ? pending_offset_ : 0);
+    return n;
+}
+
 long h2_stream::provide(std::size_t length, std::uint32_t* flags) {
     if (abandoned_)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM: the exchange is gone
-    std::size_t available = 0;
-    for (std::size_t i = pending_index_; i < pending_.size() && available < length; ++i)
-        available += pending_[i].size() - (i == pending_index_ ? pending_offset_ : 0);
+    const std::size_t available = queued(length);
     const std::size_t n = std::min(available, length);
     if (n == available && pending_last_) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -152,9 +157,7 @@ long h2_stream::provide(std::size_t length, std::uint32_t* flags) {
 }
 
 int h2_stream::emit(const std::uint8_t* frame_head, std::size_t length, std::string& out) {
-    std::size_t available = 0;
-    for (std::size_t i = pending_index_; i < pending_.size() && available < length; ++i)
-        available += pending_[i].size() - (i == pending_index_ ? pending_offset_ : 0);
+    const std::size_t available = queued(length);
     if (abandoned_ || available < length)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM; cannot happen by design
     out.append(reinterpret_cast<const char*>(frame_head), 9);

@@ -81,6 +81,8 @@ public:
     int emit(const std::uint8_t* frame_head, std::size_t length, std::string& out);
 
 private:
+    /// Bytes of send()'s pieces not yet emitted, counted up to at least `enough`.
+    std::size_t queued(std::size_t enough) const noexcept;
     bool submit_head(const http::response_header<>& head, const client_response_plan& plan,
                      bool with_body, request_record& rec);
     /// Waits for a wake() or until `deadline`; false when the deadline passed.
