@@ -7,7 +7,8 @@
 #   deploy/bench/cpu-split.sh 127.0.0.1:18090 /article.html 10.5.0.1     # geogate, pass-html
 #   deploy/bench/cpu-split.sh 127.0.0.1:18081 /article.html 10.5.0.1     # nginx, same row
 #
-# Arguments: ADDRESS PATH X-FORWARDED-FOR [CONNECTIONS=32] [SECONDS=6]. Counts every process
+# Arguments: ADDRESS PATH X-FORWARDED-FOR [CONNECTIONS=32] [SECONDS=6]; GK_HEADER="Name: value"
+# adds one request field (the browser rows: GK_HEADER="Accept-Encoding: gzip"). Counts every process
 # listening on ADDRESS's port (nginx: master and workers; geogate: its one process, all
 # threads), from /proc/PID/stat and /proc/PID/task/*/status around one wrk run after a 2 s
 # warm-up. Loopback only; starts and stops nothing but wrk. Compare two proxies only within
@@ -39,10 +40,12 @@ switches() { # voluntary and involuntary context switches of all their threads
 }
 
 url="http://$addr$path"
-wrk -t1 -c"$conns" -d2s -H "X-Forwarded-For: $xff" "$url" >/dev/null
+headers=(-H "X-Forwarded-For: $xff")
+[ -z "${GK_HEADER:-}" ] || headers+=(-H "$GK_HEADER")
+wrk -t1 -c"$conns" -d2s "${headers[@]}" "$url" >/dev/null
 read -r u0 s0 < <(cpu_ticks)
 read -r v0 n0 < <(switches)
-out=$(wrk -t1 -c"$conns" -d"${secs}s" -H "X-Forwarded-For: $xff" "$url")
+out=$(wrk -t1 -c"$conns" -d"${secs}s" "${headers[@]}" "$url")
 read -r u1 s1 < <(cpu_ticks)
 read -r v1 n1 < <(switches)
 reqs=$(awk '/requests in/ {print $1}' <<<"$out")

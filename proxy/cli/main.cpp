@@ -14,9 +14,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
+#include <malloc.h>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -132,6 +134,22 @@ void raise_fd_limit(std::size_t max_connections) {
                                             {"wanted", std::to_string(wanted)}});
 }
 
+// A notice page rewritten without the cache allocates a few hundred KiB per request (the
+// decoded piece, zlib's and brotli's state) and frees it at the end. glibc's defaults move
+// its mmap threshold up to the largest such block and trim the heap whenever 2x that is free
+// at its top, so under load the heap is given back to the kernel and faulted in again on the
+// next request: 60 to 330 us of kernel time per cold gzip notice request, varying run to
+// run (docs/performance.md, "Session 10"). Fixed thresholds keep that memory in the process
+// (at most trim_threshold free per arena after a burst). GLIBC_TUNABLES with malloc settings
+// wins: whoever set it chose. Under a sanitizer's allocator mallopt does nothing, which is
+// fine: only the speed of the process depends on it.
+void tune_malloc() {
+    if (const char* t = std::getenv("GLIBC_TUNABLES"); t && std::strstr(t, "malloc."))
+        return;
+    ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 32 << 20);
+}
+
 int cmd_serve(const args& a) {
     auto path = a.get("config");
     if (path.empty())
@@ -151,6 +169,7 @@ int cmd_serve(const args& a) {
                                  {"config", path},
                                  {"rules", std::to_string(snap->rules->rules.size())}});
     raise_fd_limit(snap->cfg->limits.max_connections);
+    tune_malloc();
     server s(snap);
     return s.run();
 }
