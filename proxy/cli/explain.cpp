@@ -34,7 +34,8 @@ result<void> run_explain(const snapshot& snap, const explain_request& req,
     // parser does: a value is without the whitespace around it, and of a field sent more than
     // once the first line counts (request_header[field]); only the client-IP header keeps
     // every line, in order.
-    std::optional<std::string_view> host_header, user_agent, accept_language, accept_encoding;
+    std::optional<std::string_view> host_header, user_agent, accept_language, accept_encoding,
+        accept;
     std::vector<std::string_view> values;
     for (const auto& [n, raw] : req.headers) {
         const std::string_view v = trim_ows(raw);
@@ -50,6 +51,8 @@ result<void> run_explain(const snapshot& snap, const explain_request& req,
             first(accept_language);
         else if (iequals(n, "accept-encoding"))
             first(accept_encoding);
+        else if (iequals(n, "accept"))
+            first(accept);
         if (iequals(n, cfg.client_ip.header))
             values.push_back(v);
     }
@@ -62,6 +65,7 @@ result<void> run_explain(const snapshot& snap, const explain_request& req,
     facts.user_agent = user_agent.value_or("");
     facts.accept_language = accept_language.value_or("");
     facts.accept_encoding = accept_encoding.value_or("");
+    facts.accept = accept.value_or("");
     const auto cls = classify(facts, snap, &health, &out.trace);
 
     out.peer_address = geoip::unmap(peer).to_string();

@@ -39,6 +39,7 @@ struct request_facts {
     std::string_view user_agent;
     std::string_view accept_language;
     std::string_view accept_encoding;
+    std::string_view accept; // tells a navigation from a subresource request (notice decisions)
     /// A region proven by geogate's own /preview (preview_location): replaces the lookup.
     std::optional<geoip::location> preview_region;
 };

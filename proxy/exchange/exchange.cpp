@@ -53,7 +53,8 @@ awaitable<void> exchange::run() {
     std::size_t nvalues = 0;
     request_facts facts;
     const auto ip_field = http::string_to_field(cfg.client_ip.header);
-    bool host = false, agent = false, language = false, encoding = false, preview = false;
+    bool host = false, agent = false, language = false, encoding = false, accept = false,
+         preview = false;
     std::string_view preview_value;
     for (const auto& f : req) {
         const auto name = f.name();
@@ -74,6 +75,10 @@ awaitable<void> exchange::run() {
         case http::field::accept_encoding:
             if (!std::exchange(encoding, true))
                 facts.accept_encoding = f.value();
+            break;
+        case http::field::accept:
+            if (!std::exchange(accept, true))
+                facts.accept = f.value();
             break;
         case http::field::unknown:
             client_ip =

@@ -9,8 +9,6 @@
 
 namespace geogate::html {
 
-namespace {} // namespace
-
 std::string_view to_string(coding c) noexcept {
     switch (c) {
     case coding::identity:
@@ -49,12 +47,15 @@ coding parse_content_encoding(std::string_view header) noexcept {
     return count > 1 ? coding::unsupported : found;
 }
 
-coding choose_response_encoding(std::string_view accept) noexcept {
-    int br = -1, gzip = -1, identity = -1, star = -1;
-    while (!accept.empty()) {
-        const auto comma = accept.find(',');
-        auto element = accept.substr(0, comma);
-        accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+namespace {
+
+// Calls f(name, q) for each element of a list with q-values (Accept, Accept-Encoding): q is
+// 0-1000 (1000 when absent); malformed q-values and empty names are skipped.
+template <class F> void for_each_weighted(std::string_view list, F f) {
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        auto element = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         const auto semi = element.find(';');
         const auto name = trim_ows(element.substr(0, semi));
         int q = 1000;
@@ -71,8 +72,29 @@ coding choose_response_encoding(std::string_view accept) noexcept {
                     q = parse_qvalue(trim_ows(rest.substr(1)));
             }
         }
-        if (q < 0 || name.empty())
-            continue;
+        if (q >= 0 && !name.empty())
+            f(name, q);
+    }
+}
+
+} // namespace
+
+bool names_html(std::string_view accept) noexcept {
+    bool html = false;
+    for_each_weighted(accept, [&](std::string_view name, int q) {
+        if (q > 0 && (iequals(name, "text/html") || iequals(name, "application/xhtml+xml")))
+            html = true;
+    });
+    return html;
+}
+
+coding choose_origin_coding(coding reader, std::string_view accept) noexcept {
+    return names_html(accept) ? coding::identity : reader;
+}
+
+coding choose_response_encoding(std::string_view accept) noexcept {
+    int br = -1, gzip = -1, identity = -1, star = -1;
+    for_each_weighted(accept, [&](std::string_view name, int q) {
         if (iequals(name, "br"))
             br = q;
         else if (iequals(name, "gzip") || iequals(name, "x-gzip"))
@@ -81,7 +103,7 @@ coding choose_response_encoding(std::string_view accept) noexcept {
             identity = q;
         else if (name == "*")
             star = q;
-    }
+    });
     if (br < 0)
         br = star < 0 ? 0 : star;
     if (gzip < 0)

@@ -27,6 +27,17 @@ coding parse_content_encoding(std::string_view header) noexcept;
 /// proxy never answers 406 for a notice).
 coding choose_response_encoding(std::string_view accept_encoding) noexcept;
 
+/// Whether an Accept value names an HTML type (text/html, application/xhtml+xml) with q > 0.
+/// Browsers send such an Accept on navigations (documents, frames) and never on subresource
+/// requests (images, scripts, styles, fetch), which list their own types or */*.
+bool names_html(std::string_view accept) noexcept;
+
+/// The coding a notice reader's request asks the origin for. A navigation (names_html) is
+/// answered with a page that geogate rewrites anyway, so it asks for identity: no decoding of
+/// the origin's compression before the rewrite compresses again. Anything else asks for the
+/// reader's own coding, so an asset still passes through compressed.
+coding choose_origin_coding(coding reader, std::string_view accept) noexcept;
+
 enum class codec_status : std::uint8_t {
     need_input,  // all input consumed, nothing pending: feed more
     output_full, // max_out bytes appended: call again (with the rest of `in`, maybe empty)

@@ -16,6 +16,9 @@ struct notice_plan {
     const notices::notice_text* text = nullptr;
     /// The one coding the reader gets a rewritten page in (Accept-Encoding).
     html::coding coding = html::coding::identity;
+    /// The coding asked of the origin (html::choose_origin_coding): identity for a navigation,
+    /// else `coding`. A stored variant is keyed on it too: the origin's representations differ.
+    html::coding origin_coding = html::coding::identity;
 };
 
 } // namespace geogate

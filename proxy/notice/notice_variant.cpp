@@ -61,7 +61,7 @@ std::string variant_key(std::string_view host, std::string_view target, const no
     for (std::string_view part :
          {host, target, std::string_view(text.notice_id), std::string_view(text.version),
           std::string_view(text.language), std::string_view(rules::to_string(position)),
-          html::to_string(notice.coding)}) {
+          html::to_string(notice.coding), html::to_string(notice.origin_coding)}) {
         key += part;
         key += '\n'; // no part holds a newline (a target or Host with one never parses)
     }

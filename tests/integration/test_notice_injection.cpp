@@ -344,6 +344,55 @@ TEST_CASE("gzip and br pages come back compressed per Accept-Encoding, with the 
     }
 }
 
+TEST_CASE("a notice reader's navigation asks the origin for identity and other requests for the "
+          "reader's coding",
+          "[notice]") {
+    geo_stack s(rules);
+    REQUIRE(s.proxy->started());
+    const std::string navigation =
+        "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n";
+    const std::string codings = "Accept-Encoding: gzip, deflate, br\r\n";
+    // What the origin is asked for (/echo is text/plain: it passes untouched).
+    auto origin_saw = [&](const std::string& ip, const std::string& extra) {
+        const auto res = round_trip(s.port(), reader_get("/echo", ip, extra));
+        REQUIRE(res.status == 200);
+        return parse_echo(res.body).header("Accept-Encoding");
+    };
+    // geogate rewrites a navigation's page anyway: nothing to decode when it comes as identity.
+    CHECK(origin_saw(reader::ru_moscow, navigation + codings) == "identity");
+    // An image, a script, a fetch(): the reader's coding, so a compressed asset passes as is.
+    CHECK(origin_saw(reader::ru_moscow, "Accept: image/avif,image/webp,*/*;q=0.8\r\n" + codings) ==
+          "br");
+    CHECK(origin_saw(reader::ru_moscow, "Accept: */*\r\n" + codings) == "br");
+    CHECK(origin_saw(reader::ru_moscow, codings) == "br");
+    CHECK(origin_saw(reader::ru_moscow, "Accept: text/html;q=0, */*\r\n" + codings) == "br");
+    // Readers the rule does not cover reach the origin with their own Accept-Encoding.
+    CHECK(origin_saw(reader::us, navigation + codings) == "gzip, deflate, br");
+
+    // The navigation still gets its page compressed in its own coding, with the notice, and a
+    // second navigation gets the same bytes (from the variant cache, confirmed by the origin).
+    for (const std::string& coding : {std::string("gzip"), std::string("br")}) {
+        CAPTURE(coding);
+        std::string first_body;
+        for (int reader_no = 0; reader_no < 2; ++reader_no) {
+            const auto res = round_trip(
+                s.port(), reader_get("/fixture/index.html", reader::ru_moscow,
+                                     navigation + "Accept-Encoding: " + coding + "\r\n"));
+            REQUIRE(res.status == 200);
+            REQUIRE(res.complete);
+            CHECK(res.header("Content-Encoding") == coding);
+            const auto page = coding == "gzip" ? geogate::test::gzip_decompress(res.body)
+                                               : geogate::test::brotli_decompress(res.body);
+            CHECK(occurrences(page, "data-geogate-notice=\"legal\"") == 1);
+            CHECK(without_fragment(page) == index_page());
+            if (reader_no == 0)
+                first_body = res.body;
+            else
+                CHECK(res.body == first_body);
+        }
+    }
+}
+
 TEST_CASE("a windows-1251 page gets the notice as character references", "[notice]") {
     geo_stack s(rules);
     REQUIRE(s.proxy->started());

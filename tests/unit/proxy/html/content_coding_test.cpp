@@ -105,6 +105,28 @@ TEST_CASE("the reader's Accept-Encoding picks br, gzip or identity by q-value") 
     }
 }
 
+TEST_CASE("a navigation's Accept names HTML but subresource requests' do not") {
+    // Navigations, as Chromium, Firefox and Safari send them.
+    for (std::string_view accept :
+         {"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+          "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+          "application/xhtml+xml", "TEXT/HTML", " text/html ; level=1 ; q=0.5"}) {
+        CAPTURE(accept);
+        CHECK(names_html(accept));
+        CHECK(choose_origin_coding(coding::gzip, accept) == coding::identity);
+    }
+    // Images, styles, scripts, fetch(), curl, wrk, and HTML refused outright.
+    for (std::string_view accept :
+         {"image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "text/css,*/*;q=0.1",
+          "*/*", "", "text/*", "text/html;q=0", "text/htmlx",
+          "application/json, text/plain, */*"}) {
+        CAPTURE(accept);
+        CHECK_FALSE(names_html(accept));
+        CHECK(choose_origin_coding(coding::br, accept) == coding::br);
+    }
+}
+
 TEST_CASE("gzip, deflate and br round-trip whatever the chunking") {
     const auto page = sample(200000);
     for (coding c : {coding::gzip, coding::deflate, coding::br, coding::identity}) {
@@ -116,6 +138,22 @@ TEST_CASE("gzip, deflate and br round-trip whatever the chunking") {
                 CHECK(back.last == codec_status::finished);
                 CHECK(back.text == page);
             }
+        }
+    }
+}
+
+TEST_CASE("a large output piece grows as it fills and still stops at max_out") {
+    // The notice transform asks for up to 256 KiB per upstream read; the decoder's room starts
+    // small and doubles, so a piece that expands 1,000 times over must still arrive whole and
+    // in pieces of at most max_out.
+    const auto page = sample(300000) + std::string(1u << 20, ' ') + sample(5000);
+    for (coding c : {coding::gzip, coding::deflate, coding::br}) {
+        const auto packed = encode(c, page, 65536, false);
+        for (std::size_t chunk : {2000u, 40000u, 1u << 22}) {
+            INFO(to_string(c) << " chunk=" << chunk);
+            const auto back = decode(c, packed, chunk, 256 * 1024);
+            CHECK(back.last == codec_status::finished);
+            CHECK(back.text == page);
         }
     }
 }
