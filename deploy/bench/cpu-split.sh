@@ -8,7 +8,8 @@
 #   deploy/bench/cpu-split.sh 127.0.0.1:18081 /article.html 10.5.0.1     # nginx, same row
 #
 # Arguments: ADDRESS PATH X-FORWARDED-FOR [CONNECTIONS=32] [SECONDS=6]; GK_HEADER="Name: value"
-# adds one request field (the browser rows: GK_HEADER="Accept-Encoding: gzip"). Counts every process
+# adds request fields, several separated by '|' (the browser rows: GK_HEADER="Accept-Encoding:
+# gzip"; a navigation: GK_HEADER="Accept: text/html|Accept-Encoding: gzip"). Counts every process
 # listening on ADDRESS's port (nginx: master and workers; geogate: its one process, all
 # threads), from /proc/PID/stat and /proc/PID/task/*/status around one wrk run after a 2 s
 # warm-up. Loopback only; starts and stops nothing but wrk. Compare two proxies only within
@@ -41,7 +42,10 @@ switches() { # voluntary and involuntary context switches of all their threads
 
 url="http://$addr$path"
 headers=(-H "X-Forwarded-For: $xff")
-[ -z "${GK_HEADER:-}" ] || headers+=(-H "$GK_HEADER")
+if [ -n "${GK_HEADER:-}" ]; then
+    IFS='|' read -r -a extra <<<"$GK_HEADER"
+    for h in "${extra[@]}"; do headers+=(-H "$h"); done
+fi
 wrk -t1 -c"$conns" -d2s "${headers[@]}" "$url" >/dev/null
 read -r u0 s0 < <(cpu_ticks)
 read -r v0 n0 < <(switches)
