@@ -1,5 +1,6 @@
 #include "proxy/runtime/mirror_health.hpp"
 
+#include "proxy/http/tls_peer_name.hpp"
 #include "proxy/telemetry/event_log.hpp"
 #include "proxy/telemetry/metrics.hpp"
 
@@ -249,17 +250,8 @@ awaitable<probe_result> mirror_prober::attempt(const std::string& base,
         co_return probe_result{failure(cec, "connect_error"), cec.message()};
 
     SSL* ssl = stream.native_handle();
-    error_code ip_ec;
-    net::ip::make_address(host, ip_ec);
-    const bool ip_literal = !ip_ec;
-    if (ip_literal) {
-        // No SNI for addresses (RFC 6066); the certificate must name the address.
-        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) != 1)
-            co_return probe_result{"error", "cannot set the address to verify"};
-    } else if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 ||
-               SSL_set1_host(ssl, host.c_str()) != 1) {
+    if (!expect_tls_peer(ssl, host))
         co_return probe_result{"error", "cannot set the TLS server name"};
-    }
     stream.set_verify_mode(ssl::verify_peer);
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_nothrow);
     if (hec) {

@@ -1,5 +1,7 @@
 #include "proxy/runtime/upstream_pool.hpp"
 
+#include "proxy/http/tls_peer_name.hpp"
+
 #include <algorithm>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -79,18 +81,9 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
         auto conn =
             std::make_unique<upstream_connection>(any_stream(std::move(tcp_stream), tls_ctx_));
         auto& tls = conn->stream.tls();
-        if (!SSL_set_tlsext_host_name(tls.native_handle(), origin.host.c_str())) {
-            out.ec =
-                error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
-            co_return out;
-        }
         // The origin's certificate must name it (OpenSSL's own host and IP address check).
         SSL_set_verify(tls.native_handle(), SSL_VERIFY_PEER, nullptr);
-        error_code aec;
-        net::ip::make_address(origin.host, aec);
-        X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
-        if (aec ? X509_VERIFY_PARAM_set1_host(param, origin.host.c_str(), 0) != 1
-                : X509_VERIFY_PARAM_set1_ip_asc(param, origin.host.c_str()) != 1) {
+        if (!expect_tls_peer(tls.native_handle(), origin.host)) {
             out.ec =
                 error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             co_return out;

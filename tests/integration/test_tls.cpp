@@ -234,13 +234,19 @@ TEST_CASE("https origin: geogate checks the origin's certificate by name or addr
     make_cert(certs, "by-ip", "127.0.0.1", "IP:127.0.0.1");
     make_cert(certs, "by-name", "localhost");
     make_cert(certs, "stranger", "elsewhere.test");
+    // A decoy that the origin picks for SNI "127.0.0.1" (a DNS name, not an address): SNI may
+    // not carry an address (RFC 6066 3), so geogate must not send one and gets the default.
+    make_cert(certs, "decoy", "127.0.0.1");
     test_origin origin;
     auto front = [&](const std::string& cert) {
         auto c = default_config(origin.url());
         c.set("listen", "https", "[\"127.0.0.1:0\"]");
-        c.set("tls", "certificates",
-              "[{certificate = \"" + (certs.path() / (cert + ".crt")).string() +
-                  "\", private_key = \"" + (certs.path() / (cert + ".key")).string() + "\"}]");
+        std::string list;
+        for (const std::string& name : {cert, std::string("decoy")})
+            list += std::string(list.empty() ? "" : ", ") + "{certificate = \"" +
+                    (certs.path() / (name + ".crt")).string() + "\", private_key = \"" +
+                    (certs.path() / (name + ".key")).string() + "\"}";
+        c.set("tls", "certificates", "[" + list + "]");
         return std::make_unique<geogate_process>(c);
     };
     auto get_through = [&](const std::string& origin_url, const std::string& trusted) {
