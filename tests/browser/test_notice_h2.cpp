@@ -4,8 +4,8 @@
 // HTTP/1.1 (the same checks, check_notice_visible), and the page must really have come over
 // h2: the browser says so (Navigation and Resource Timing's nextHopProtocol, no second
 // connection for the stylesheet, script and image, the image decoded whole), and so does
-// geogate (its access log's "protocol"). Compressed origin pages (br as negotiated, gzip sent
-// whatever was asked) show the notice too. A control run with `[http2] enabled = false` shows
+// geogate (its access log's "protocol"). Compressed origin pages (br or gzip sent whatever was
+// asked) show the notice too, and a negotiating origin is asked for identity on a navigation. A control run with `[http2] enabled = false` shows
 // the protocol checks can fail.
 #include "tests/browser/reader_view.hpp"
 #include "tests/integration/support/geo_fixture.hpp"
@@ -128,15 +128,14 @@ TEST_CASE("over https with h2, a reader in Russia sees the notice, and the page,
     check_access_log(s, "/news/h2", "h2");
 }
 
-TEST_CASE("over https with h2, a br origin page (as geogate asks for it) shows the notice",
+TEST_CASE("over https with h2, a page the origin sends as br whatever was asked shows the notice",
           "[browser][h2][compressed]") {
     require_chromium();
     reader_stack s({}, {.https = true, .http2 = true});
     REQUIRE(s.https_port != 0);
     s.pages.route_compressed("/news/br", "article-photo.html",
-                             {{"Content-Security-Policy", strict_csp}}, "negotiate");
+                             {{"Content-Security-Policy", strict_csp}}, "br");
     const auto p = check_notice_visible(s, "/news/br", "notice-h2-br.png", "", rgb_masthead);
-    // Chromium takes br over https; geogate asked the origin for what it will send.
     CHECK(s.pages.coding_sent("/news/br") == "br");
     check_browser_transport(p, "h2");
     // The page reached the browser compressed, and whole (the probe ran at its end).
@@ -159,6 +158,25 @@ TEST_CASE("over https with h2, a page the origin sends gzipped whatever was aske
     CHECK(p.num({"transport", "page", "encoded"}) > 0);
     CHECK(p.num({"transport", "page", "encoded"}) < p.num({"transport", "page", "decoded"}));
     check_from_origin(check_access_log(s, "/news/gzip", "h2"));
+}
+
+TEST_CASE("over https with h2, a browser's navigation asks a negotiating origin for identity and "
+          "still gets the page compressed with the notice",
+          "[browser][h2][compressed]") {
+    require_chromium();
+    reader_stack s({}, {.https = true, .http2 = true});
+    REQUIRE(s.https_port != 0);
+    s.pages.route_compressed("/news/negotiated", "article-photo.html",
+                             {{"Content-Security-Policy", strict_csp}}, "negotiate");
+    const auto p =
+        check_notice_visible(s, "/news/negotiated", "notice-h2-negotiated.png", "", rgb_masthead);
+    // geogate rewrites the page anyway: it asked for identity (the origin would have sent br).
+    CHECK(s.pages.coding_sent("/news/negotiated") == "");
+    check_browser_transport(p, "h2");
+    // geogate compressed it for the reader itself.
+    CHECK(p.num({"transport", "page", "encoded"}) > 0);
+    CHECK(p.num({"transport", "page", "encoded"}) < p.num({"transport", "page", "decoded"}));
+    check_from_origin(check_access_log(s, "/news/negotiated", "h2"));
 }
 
 // The protocol checks above can fail: with `[http2] enabled = false` the same listener offers
