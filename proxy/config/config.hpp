@@ -64,6 +64,10 @@ struct origin_config {
     // Forward request fields with '_' in the name (dropped by default, as nginx does: a
     // CGI-style origin reads X_Forwarded_For as X-Forwarded-For).
     bool forward_underscore_headers = false;
+    // A notice reader's navigation asks the origin for identity: the page is rewritten anyway
+    // (html::choose_origin_coding). false: ask for the reader's coding, for an origin far away
+    // where the bytes between it and geogate cost more than decoding them.
+    bool identity_for_navigations = true;
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds response_timeout{30000}; // until the response header arrives
     std::chrono::milliseconds idle_timeout{60000};     // idle pooled upstream connection

@@ -281,6 +281,8 @@ private:
             o.preserve_host = *b;
         if (auto b = r.boolean("forward_underscore_headers"))
             o.forward_underscore_headers = *b;
+        if (auto b = r.boolean("identity_for_navigations"))
+            o.identity_for_navigations = *b;
         duration(r, "connect_timeout", o.connect_timeout);
         duration(r, "response_timeout", o.response_timeout);
         duration(r, "idle_timeout", o.idle_timeout);

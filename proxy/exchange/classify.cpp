@@ -59,7 +59,9 @@ classification classify(const request_facts& req, const snapshot& snap,
     case rules::action::notice:
         out.region_dependent = true;
         out.notice.coding = html::choose_response_encoding(req.accept_encoding);
-        out.notice.origin_coding = html::choose_origin_coding(out.notice.coding, req.accept);
+        out.notice.origin_coding = cfg.origin.identity_for_navigations
+                                       ? html::choose_origin_coding(out.notice.coding, req.accept)
+                                       : out.notice.coding;
         break;
     case rules::action::pass:
         out.region_dependent = rules::may_depend_on_region(view, *snap.rules);

@@ -368,6 +368,16 @@ TEST_CASE("a notice reader's navigation asks the origin for identity and other r
     CHECK(origin_saw(reader::ru_moscow, "Accept: text/html;q=0, */*\r\n" + codings) == "br");
     // Readers the rule does not cover reach the origin with their own Accept-Encoding.
     CHECK(origin_saw(reader::us, navigation + codings) == "gzip, deflate, br");
+    {
+        // For an origin across a slow link: navigations ask for the reader's coding too.
+        geo_stack far(rules,
+                      [](toml_config& c) { c.set("origin", "identity_for_navigations", "false"); });
+        REQUIRE(far.proxy->started());
+        const auto res =
+            round_trip(far.port(), reader_get("/echo", reader::ru_moscow, navigation + codings));
+        REQUIRE(res.status == 200);
+        CHECK(parse_echo(res.body).header("Accept-Encoding") == "br");
+    }
 
     // The navigation still gets its page compressed in its own coding, with the notice, and a
     // second navigation gets the same bytes (from the variant cache, confirmed by the origin).
