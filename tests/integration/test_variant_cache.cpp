@@ -411,3 +411,46 @@ TEST_CASE("Vary: Accept-Encoding is stored, a page over max_entry_bytes is not a
     }
     CHECK(c.served("big").not_modified == 0);
 }
+
+TEST_CASE("a navigation and a script read one page as two variants: each from its own origin "
+          "representation, each confirmed by its own tag",
+          "[cache]") {
+    // The origin negotiates: gzip with tag "v1-gz" when asked, else identity with "v1". A
+    // navigation is sent to the origin as identity (geogate rewrites it anyway), a script's
+    // request as gzip; the variant key names that coding, so neither entry is revalidated
+    // with the other's tag.
+    cache_stack c;
+    REQUIRE(c.s.proxy->started());
+    REQUIRE(c.set_page("neg", "etag=%22v1%22&gzip=negotiate&body=negotiated%20story"));
+    const std::string navigation =
+        "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\nAccept-Encoding: gzip\r\n";
+    const std::string script = "Accept: */*\r\nAccept-Encoding: gzip\r\n";
+    struct step {
+        const std::string* extra;
+        std::string cache, origin_coding, origin_tag;
+    };
+    std::string pages[2];
+    for (const step& st :
+         {step{&navigation, "miss", "identity", ""}, step{&script, "miss", "gzip", ""},
+          step{&navigation, "hit", "identity", "\"v1\""},
+          step{&script, "hit", "gzip", "\"v1-gz\""}}) {
+        CAPTURE(*st.extra, st.cache);
+        const auto r = c.read(mutable_target("neg"), *st.extra);
+        REQUIRE(r.res.status == 200);
+        CHECK(r.cache == st.cache);
+        const auto seen = c.served("neg");
+        CHECK(seen.coding == st.origin_coding);
+        CHECK(seen.if_none_match == st.origin_tag);
+        CHECK(r.res.header("Content-Encoding") == "gzip");
+        const std::string page = geogate::test::gzip_decompress(r.res.body);
+        CHECK(page_with_notice(page));
+        CHECK(page.find("negotiated story") != std::string::npos);
+        std::string& first = pages[st.extra == &navigation ? 0 : 1];
+        if (first.empty())
+            first = page;
+        else
+            CHECK(page == first);
+    }
+    CHECK(pages[0] == pages[1]); // the same page either way
+    CHECK(c.served("neg").not_modified == 2);
+}

@@ -1,5 +1,6 @@
 #include "tests/origin/mutable_pages.hpp"
 
+#include "tests/origin/digest.hpp"
 #include "tests/origin/variant_response.hpp"
 
 #include <ctime>
@@ -120,6 +121,7 @@ std::string mutable_pages::set(const origin_request& req, bool keep_alive) {
     p.cache_control = req.query_value("cc");
     p.set_cookie = req.query_value("sc");
     p.vary = req.query_value("vary");
+    p.negotiate_gzip = req.query_value("gzip") == "negotiate";
     std::lock_guard lock(mutex_);
     page& slot = pages_[name];
     // The counters survive a change of content: a test compares them before and after.
@@ -139,20 +141,29 @@ std::string mutable_pages::serve(const origin_request& req, bool keep_alive) {
     page& p = it->second;
     p.last_inm = req.header("If-None-Match");
     p.last_ims = req.header("If-Modified-Since");
+    const bool gzipped =
+        p.negotiate_gzip && req.header("Accept-Encoding").find("gzip") != std::string::npos;
+    p.last_coding = gzipped ? "gzip" : "identity";
+    // The representation's own tag: the gzip one is another sequence of bytes.
+    std::string etag = p.etag;
+    if (gzipped && etag.size() >= 2 && etag.back() == '"')
+        etag.insert(etag.size() - 1, "-gz");
     header_list validators;
-    if (!p.etag.empty())
-        validators.emplace_back("ETag", p.etag);
+    if (!etag.empty())
+        validators.emplace_back("ETag", etag);
     if (!p.last_modified.empty())
         validators.emplace_back("Last-Modified", p.last_modified);
     if (!p.cache_control.empty())
         validators.emplace_back("Cache-Control", p.cache_control);
     if (!p.vary.empty())
         validators.emplace_back("Vary", p.vary);
+    else if (p.negotiate_gzip)
+        validators.emplace_back("Vary", "Accept-Encoding");
     // RFC 9110 13.2.2: If-None-Match decides; If-Modified-Since only without it.
     const bool conditional_get = req.method == "GET" || req.method == "HEAD";
     const bool unchanged =
         conditional_get &&
-        (req.has_header("If-None-Match") ? none_match_fails(p.last_inm, p.etag)
+        (req.has_header("If-None-Match") ? none_match_fails(p.last_inm, etag)
                                          : req.has_header("If-Modified-Since") &&
                                                not_modified_since(p.last_ims, p.last_modified));
     if (unchanged) {
@@ -165,8 +176,11 @@ std::string mutable_pages::serve(const origin_request& req, bool keep_alive) {
     headers.insert(headers.end(), validators.begin(), validators.end());
     if (!p.set_cookie.empty())
         headers.emplace_back("Set-Cookie", p.set_cookie);
+    if (gzipped)
+        headers.emplace_back("Content-Encoding", "gzip");
     ++(req.method == "HEAD" ? p.head : p.full);
-    return response(200, headers, p.body, req.method != "HEAD", keep_alive);
+    return response(200, headers, gzipped ? gzip_compress(p.body) : p.body, req.method != "HEAD",
+                    keep_alive);
 }
 
 std::string mutable_pages::served(const origin_request& req, bool keep_alive) {
@@ -178,7 +192,8 @@ std::string mutable_pages::served(const origin_request& req, bool keep_alive) {
     return text(200,
                 "full " + std::to_string(p.full) + "\nnot_modified " +
                     std::to_string(p.not_modified) + "\nhead " + std::to_string(p.head) +
-                    "\nif_none_match " + p.last_inm + "\nif_modified_since " + p.last_ims + "\n",
+                    "\nif_none_match " + p.last_inm + "\nif_modified_since " + p.last_ims +
+                    "\ncoding " + p.last_coding + "\n",
                 keep_alive);
 }
 

@@ -28,8 +28,11 @@ private:
         std::string body;
         std::string type; // "" = no Content-Type
         std::string etag, last_modified, cache_control, set_cookie, vary;
+        // gzip=negotiate: gzip for a request whose Accept-Encoding names it, with its own
+        // ETag ("v1" becomes "v1-gz", as Apache does) and Vary: Accept-Encoding.
+        bool negotiate_gzip = false;
         std::uint64_t full = 0, not_modified = 0, head = 0;
-        std::string last_inm, last_ims;
+        std::string last_inm, last_ims, last_coding;
     };
 
     std::mutex mutex_;

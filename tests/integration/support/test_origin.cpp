@@ -131,6 +131,8 @@ test_origin::served_counts test_origin::served(const std::string& name) const {
             out.if_none_match = value;
         else if (key == "if_modified_since")
             out.if_modified_since = value;
+        else if (key == "coding")
+            out.coding = value;
     }
     return out;
 }
