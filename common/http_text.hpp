@@ -106,6 +106,42 @@ constexpr int parse_qvalue(std::string_view v) noexcept {
     return q > 1000 ? -1 : q;
 }
 
+/// Walks a list with weights (RFC 9110 12.4.2: Accept, Accept-Encoding, Accept-Language),
+/// calling f(element, q) for each element: `element` trimmed and not empty, q in thousandths
+/// (1000 without a q parameter). An element with a parameter that is not name=value, or with
+/// a malformed q-value, is skipped as if absent (a malformed weight must not be read as 1).
+/// f returns false to stop the walk.
+template <class F> constexpr void for_each_weighted(std::string_view list, F f) {
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        auto semi = item.find(';');
+        const std::string_view element = trim_ows(item.substr(0, semi));
+        if (element.empty())
+            continue; // "a,,b": empty list elements are allowed by the list syntax
+        int q = 1000;
+        bool bad = false;
+        while (semi != std::string_view::npos) {
+            item = item.substr(semi + 1);
+            semi = item.find(';');
+            const std::string_view param = trim_ows(item.substr(0, semi));
+            const auto eq = param.find('=');
+            if (eq == std::string_view::npos) {
+                bad = true;
+                break;
+            }
+            if (iequals(trim_ows(param.substr(0, eq)), "q") &&
+                (q = parse_qvalue(trim_ows(param.substr(eq + 1)))) < 0) {
+                bad = true;
+                break;
+            }
+        }
+        if (!bad && !f(element, q))
+            return;
+    }
+}
+
 /// A byte-class table: ASCII letters and digits plus the bytes of `extra` (e.g. tchar is
 /// alnum_and("!#$%&'*+-.^_`|~")).
 constexpr std::array<bool, 256> alnum_and(std::string_view extra) noexcept {

@@ -47,43 +47,11 @@ coding parse_content_encoding(std::string_view header) noexcept {
     return count > 1 ? coding::unsupported : found;
 }
 
-namespace {
-
-// Calls f(name, q) for each element of a list with q-values (Accept, Accept-Encoding): q is
-// 0-1000 (1000 when absent); malformed q-values and empty names are skipped.
-template <class F> void for_each_weighted(std::string_view list, F f) {
-    while (!list.empty()) {
-        const auto comma = list.find(',');
-        auto element = list.substr(0, comma);
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-        const auto semi = element.find(';');
-        const auto name = trim_ows(element.substr(0, semi));
-        int q = 1000;
-        if (semi != std::string_view::npos) {
-            auto params = element.substr(semi + 1);
-            while (!params.empty()) {
-                const auto s = params.find(';');
-                const auto p = trim_ows(params.substr(0, s));
-                params = s == std::string_view::npos ? std::string_view() : params.substr(s + 1);
-                if (p.empty() || (p[0] != 'q' && p[0] != 'Q'))
-                    continue;
-                const auto rest = trim_ows(p.substr(1));
-                if (!rest.empty() && rest.front() == '=')
-                    q = parse_qvalue(trim_ows(rest.substr(1)));
-            }
-        }
-        if (q >= 0 && !name.empty())
-            f(name, q);
-    }
-}
-
-} // namespace
-
 bool names_html(std::string_view accept) noexcept {
     bool html = false;
     for_each_weighted(accept, [&](std::string_view name, int q) {
-        if (q > 0 && (iequals(name, "text/html") || iequals(name, "application/xhtml+xml")))
-            html = true;
+        html = q > 0 && (iequals(name, "text/html") || iequals(name, "application/xhtml+xml"));
+        return !html;
     });
     return html;
 }
@@ -103,6 +71,7 @@ coding choose_response_encoding(std::string_view accept) noexcept {
             identity = q;
         else if (name == "*")
             star = q;
+        return true;
     });
     if (br < 0)
         br = star < 0 ? 0 : star;

@@ -64,38 +64,9 @@ std::size_t choose_language(std::string_view header, std::span<const std::string
         w[i] = {0, 0, 0};
 
     std::size_t ranges = 0;
-    while (!header.empty() && ranges < max_accept_language_ranges) {
-        std::size_t comma = header.find(',');
-        std::string_view item = header.substr(0, comma);
-        header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-
-        std::size_t semi = item.find(';');
-        std::string_view range = trim_ows(item.substr(0, semi));
-        if (range.empty())
-            continue; // "a,,b" and empty list elements are allowed by the list syntax
+    for_each_weighted(header, [&](std::string_view range, int q) {
         if (range != "*" && !is_language_tag(range))
-            continue;
-        int q = 1000;
-        bool bad = false;
-        while (semi != std::string_view::npos) {
-            item = item.substr(semi + 1);
-            semi = item.find(';');
-            std::string_view param = trim_ows(item.substr(0, semi));
-            std::size_t eq = param.find('=');
-            if (eq == std::string_view::npos) {
-                bad = true;
-                break;
-            }
-            if (iequals(trim_ows(param.substr(0, eq)), "q")) {
-                q = parse_qvalue(trim_ows(param.substr(eq + 1)));
-                if (q < 0) {
-                    bad = true;
-                    break;
-                }
-            }
-        }
-        if (bad)
-            continue;
+            return true;
         std::size_t pos = ranges++;
         for (std::size_t i = 0; i < n; ++i) {
             int s = specificity(range, available[i]);
@@ -103,7 +74,8 @@ std::size_t choose_language(std::string_view header, std::span<const std::string
             if (s > w[i].spec || (s == w[i].spec && s > 0 && q > w[i].q))
                 w[i] = {s, q, pos};
         }
-    }
+        return ranges < max_accept_language_ranges;
+    });
 
     std::size_t best = default_index;
     bool found = false;
