@@ -83,9 +83,12 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
         auto& tls = conn->stream.tls();
         // The origin's certificate must name it (OpenSSL's own host and IP address check).
         SSL_set_verify(tls.native_handle(), SSL_VERIFY_PEER, nullptr);
+        ::ERR_clear_error();
         if (!expect_tls_peer(tls.native_handle(), origin.host)) {
-            out.ec =
-                error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+            // Some refusals queue no error; a zero code would read as a connection.
+            const auto e = ::ERR_get_error();
+            out.ec = e ? error_code(static_cast<int>(e), net::error::get_ssl_category())
+                       : error_code(net::error::invalid_argument);
             co_return out;
         }
         conn->stream.tcp().expires_after(origin.connect_timeout);
