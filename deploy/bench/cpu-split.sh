@@ -44,7 +44,10 @@ url="http://$addr$path"
 headers=(-H "X-Forwarded-For: $xff")
 if [ -n "${GK_HEADER:-}" ]; then
     IFS='|' read -r -a extra <<<"$GK_HEADER"
-    for h in "${extra[@]}"; do headers+=(-H "$h"); done
+    for h in "${extra[@]}"; do
+        h=${h#"${h%%[![:space:]]*}"} # "A: x| B: y": no leading blank in a field name
+        headers+=(-H "$h")
+    done
 fi
 wrk -t1 -c"$conns" -d2s "${headers[@]}" "$url" >/dev/null
 read -r u0 s0 < <(cpu_ticks)
