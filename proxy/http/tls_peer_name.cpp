@@ -6,6 +6,7 @@
 namespace geogate {
 
 bool expect_tls_peer(SSL* ssl, const std::string& host) {
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
     boost::system::error_code not_address;
     const auto address = boost::asio::ip::make_address(host, not_address);
     if (!not_address) {

@@ -356,9 +356,7 @@ void prepare_notice_request(const notice_plan& notice, const notice_variant& var
         plan.if_none_match =
             text ? origin_if_none_match(inm->value(), {variant.streamed_tag, variant.stored_tag})
                  : std::string();
-    const auto coding = notice.origin_coding;
-    plan.accept_encoding = coding == html::coding::identity ? std::string("identity")
-                                                            : std::string(html::to_string(coding));
+    plan.accept_encoding = std::string(html::to_string(notice.origin_coding)); // "identity" too
 }
 
 void apply_region_cache_policy(const config& cfg, const http::response_header<>& res,

@@ -82,7 +82,6 @@ awaitable<upstream_pool::acquired> upstream_pool::connect(const origin_config& o
             std::make_unique<upstream_connection>(any_stream(std::move(tcp_stream), tls_ctx_));
         auto& tls = conn->stream.tls();
         // The origin's certificate must name it (OpenSSL's own host and IP address check).
-        SSL_set_verify(tls.native_handle(), SSL_VERIFY_PEER, nullptr);
         ::ERR_clear_error();
         if (!expect_tls_peer(tls.native_handle(), origin.host)) {
             // Some refusals queue no error; a zero code would read as a connection.

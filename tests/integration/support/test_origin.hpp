@@ -48,8 +48,8 @@ public:
         unsigned not_modified = 0;                    // answered 304
         unsigned head = 0;                            // HEAD answered 200
         std::string if_none_match, if_modified_since; // of the last request, "" when absent
-        std::string
-            coding; // of the last answer: "gzip" or "identity" (page set with gzip=negotiate)
+        // Of the last answer: "gzip" or "identity" (a page set with gzip=negotiate).
+        std::string coding;
     };
     served_counts served(const std::string& name) const;
 
