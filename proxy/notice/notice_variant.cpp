@@ -2,6 +2,8 @@
 
 #include "rules/notices/notice_text.hpp"
 
+#include <array>
+#include <charconv>
 #include <cstdint>
 
 namespace geogate {
@@ -20,8 +22,9 @@ struct fnv1a {
     }
 };
 
-std::string tag_for(const notice_plan& notice, rules::notice_position position,
-                    html::compression_levels levels) {
+// Everything a tag depends on but the compression level: hashed once for both of a
+// variant's tags (one rewritten page's bytes, streamed or stored, differ only by the level).
+fnv1a representation_hash(const notice_plan& notice, rules::notice_position position) {
     const auto& text = *notice.text;
     fnv1a f;
     f.add(text.notice_id);
@@ -29,12 +32,21 @@ std::string tag_for(const notice_plan& notice, rules::notice_position position,
     f.add(text.language);
     f.add(rules::to_string(position));
     f.add(html::to_string(notice.coding));
+    return f;
+}
+
+std::string tag_for(fnv1a f, const notice_plan& notice, html::compression_levels levels) {
     int level = notice.coding == html::coding::gzip ? levels.gzip
                 : notice.coding == html::coding::br ? levels.brotli
                                                     : 0; // identity: no level
-    f.add(std::to_string(level));
+    std::array<char, 12> digits_of_level;
+    const auto printed = std::to_chars(digits_of_level.begin(), digits_of_level.end(), level);
+    f.add(std::string_view(digits_of_level.data(), printed.ptr - digits_of_level.data()));
     static constexpr char digits[] = "0123456789abcdef";
-    std::string tag = text.version;
+    const auto& version = notice.text->version;
+    std::string tag;
+    tag.reserve(version.size() + 9);
+    tag += version;
     tag += '.';
     for (int shift = 28; shift >= 0; shift -= 4)
         tag += digits[(f.h >> shift) & 15];
@@ -48,8 +60,9 @@ notice_variant make_notice_variant(const notice_plan& notice, rules::notice_posi
     notice_variant v;
     v.streamed_levels = {cfg.compression.gzip_level, cfg.compression.brotli_quality};
     v.stored_levels = {cfg.cache.variant_gzip_level, cfg.cache.variant_brotli_quality};
-    v.streamed_tag = tag_for(notice, position, v.streamed_levels);
-    v.stored_tag = tag_for(notice, position, v.stored_levels);
+    const auto representation = representation_hash(notice, position);
+    v.streamed_tag = tag_for(representation, notice, v.streamed_levels);
+    v.stored_tag = tag_for(representation, notice, v.stored_levels);
     return v;
 }
 

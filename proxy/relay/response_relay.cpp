@@ -523,19 +523,24 @@ awaitable<relay_result> response_relay::serve_stored(const cached_variant& v,
     if (refreshed) {
         refreshed_names.reserve(std::distance(fresh.begin(), fresh.end()));
         const auto owned = plan.drop.size();
+        // Beast keeps the lines of one name together, in the order they came: a name's run
+        // starts where it differs from the line before, and is taken or left whole.
+        std::string_view run; // the name of the run being walked (no field name is empty)
+        bool taking = false;
         for (const auto& f : fresh) {
-            auto name = to_lower(f.name_string());
-            if (!updated_by_304(name) ||
-                std::find(plan.drop.begin(), plan.drop.begin() + owned, name) !=
-                    plan.drop.begin() + owned ||
-                std::find(refreshed_names.begin(), refreshed_names.end(), name) !=
-                    refreshed_names.end())
-                continue;
-            refreshed_names.push_back(std::move(name));
-            plan.drop.push_back(refreshed_names.back());
-            for (auto it = fresh.find(f.name_string());
-                 it != fresh.end() && iequals(it->name_string(), f.name_string()); ++it)
-                plan.add.emplace_back(std::string(it->name_string()), std::string(it->value()));
+            if (!iequals(run, f.name_string())) {
+                run = f.name_string();
+                auto name = to_lower(run);
+                taking = updated_by_304(name) &&
+                         std::find(plan.drop.begin(), plan.drop.begin() + owned, name) ==
+                             plan.drop.begin() + owned;
+                if (taking) {
+                    refreshed_names.push_back(std::move(name)); // reserved: views stay valid
+                    plan.drop.push_back(refreshed_names.back());
+                }
+            }
+            if (taking)
+                plan.add.emplace_back(std::string(f.name_string()), std::string(f.value()));
         }
     }
 

@@ -335,3 +335,31 @@ TEST_CASE("request head: more than max_header_fields fields give 431", "[proxy][
     CHECK(check_request_head(with_fields(5), limits).status == 0);
     CHECK(check_request_head(with_fields(6), limits).status == 431);
 }
+
+// A stray CR or LF is caught wherever it sits (request line, name, value, the empty line),
+// and the first one in the head is the one named in the event log.
+TEST_CASE("request head: a stray CR or LF at any offset is refused and named", "[proxy][head]") {
+    const std::string valid =
+        "GET /a/b?c=d HTTP/1.1\r\nHost: news.example\r\nX-Long: 0123456789abcdefghij\r\n\r\n";
+    request_head_limits limits;
+    REQUIRE(check_request_head(valid, limits).ok());
+    for (char stray : {'\r', '\n'})
+        for (std::size_t at = 0; at <= valid.size(); ++at) {
+            std::string h = valid;
+            h.insert(at, 1, stray);
+            // The rule, one byte at a time: the first CR without an LF after it, or LF
+            // without a CR before it.
+            std::string_view expected;
+            for (std::size_t k = 0; k < h.size() && expected.empty(); ++k) {
+                if (h[k] == '\r' && (k + 1 == h.size() || h[k + 1] != '\n'))
+                    expected = "bare CR";
+                else if (h[k] == '\n' && (k == 0 || h[k - 1] != '\r'))
+                    expected = "bare LF";
+            }
+            INFO("stray " << (stray == '\r' ? "CR" : "LF") << " at " << at);
+            REQUIRE_FALSE(expected.empty()); // one byte more always leaves a stray
+            auto verdict = check_request_head(h, limits);
+            CHECK(verdict.status == 400);
+            CHECK(verdict.reason == expected);
+        }
+}
