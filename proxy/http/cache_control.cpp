@@ -106,6 +106,8 @@ std::string to_string(const std::vector<cache_directive>& directives) {
 }
 
 std::string region_private_cache_control(const std::vector<std::string_view>& lines) {
+    if (lines.empty()) // most pages: what the walk below makes of no directives, without it
+        return "private, no-cache";
     auto parsed = parse_cache_control(lines);
     if (!parsed)
         return "private, no-store";
