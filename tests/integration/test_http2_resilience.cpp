@@ -4,6 +4,7 @@
 // sit in its memory. The hostile clients are tests/integration/h2/h2_client.py (Python's h2).
 #include "tests/integration/support/geo_fixture.hpp"
 #include "tests/integration/support/proc_stats.hpp"
+#include "tests/origin/pattern.hpp"
 
 #include <catch2/catch.hpp>
 #include <sstream>
@@ -161,4 +162,27 @@ TEST_CASE("h2: a 1 GiB download streams through in bounded memory, every byte co
     const auto rss_after = peak_rss_kib(s.pid());
     REQUIRE(rss_after > 0);
     CHECK(rss_after - rss_before < (64 << 10));
+}
+
+// geogate reads a large body from the origin in large pieces (256 KiB) only for a reader whose
+// flow-control window holds one (curl opens a 32 MiB window); a reader with the default 64 KiB
+// window (nghttp's) gets 64 KiB pieces. Either way every byte arrives, in order, once.
+TEST_CASE("h2: a large body arrives byte-exact through a large and a default window", "[http2]") {
+    h2c_stack s;
+    constexpr std::size_t size = (8u << 20) + 12345; // not a multiple of any piece size
+    const std::string url = "http://127.0.0.1:" + std::to_string(s.stack.port()) +
+                            "/huge?bytes=" + std::to_string(size);
+    const std::string expected = geogate::test::pattern_bytes(0, size);
+    const auto large_window = run_command({"/usr/bin/curl", "-sS", "--http2-prior-knowledge", "-H",
+                                           std::string("X-Forwarded-For: ") + reader::us, url},
+                                          milliseconds(60000));
+    const auto default_window =
+        run_command({"/usr/bin/nghttp", "-H", std::string("x-forwarded-for: ") + reader::us, url},
+                    milliseconds(60000));
+    for (const auto* r : {&large_window, &default_window}) {
+        CAPTURE(r->err);
+        CHECK(r->exit_code == 0);
+        CHECK(r->out.size() == size);
+        CHECK(r->out == expected);
+    }
 }
