@@ -7,6 +7,7 @@
 #include "proxy/exchange/request_scope.hpp"
 #include "proxy/http/error_page.hpp"
 #include "proxy/http/request_head_check.hpp"
+#include "proxy/http/request_head_read.hpp"
 #include "proxy/telemetry/event_log.hpp"
 #include "proxy/telemetry/metrics.hpp"
 
@@ -226,7 +227,6 @@ awaitable<void> http1_connection::serve_h2(std::string_view already) {
     idle_ = false;
     stream_.tcp().expires_never(); // the handshake's deadline: the session keeps its own
 
-
     release_idle_buffers(body_buf_, buffer_);
     h2_ = std::make_shared<h2_session>(worker_, stream_, peer_, peer_text_);
     co_await h2_->run(already); // takes `already` before its first wait
@@ -357,42 +357,61 @@ awaitable<bool> http1_connection::handle_request(std::size_t head_size) {
     const auto snap = snap_; // one snapshot for the whole request
     const config& cfg = *snap->cfg;
 
-    request_parser parser;
-    parser.header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes + 4));
-    parser.body_limit(boost::none); // enforced in read(), with a 413 instead of a parse error
+    // A request without a body (nearly every one) is read without Beast's parser
+    // (request_head_read.hpp); one with a body gets the parser, which frames the body.
+    http::request<http::empty_body> bodyless;
+    std::optional<request_parser> parser;
     // Lives in this frame, which outlives every read of the body (the exchange is awaited here).
     auto check_chunk_header = [](std::uint64_t, beast::string_view extensions, error_code& cec) {
         if (extensions.size() > max_chunk_extension)
             cec = http::error::bad_chunk_extension;
     };
-    parser.on_chunk_header(check_chunk_header);
 
     bool keep = false;
     std::unique_ptr<upstream_connection> tunnel_to;
     std::string_view head(static_cast<const char*>(buffer_.data().data()), head_size);
     auto verdict =
         check_request_head(head, {cfg.limits.max_request_line, cfg.limits.max_header_fields});
-    error_code ec;
+    const http::request_header<>* req = nullptr;
+    bool upgrade = false; // the head asks for a protocol switch (exchange_client)
     if (!verdict.ok()) {
         note_refused_head(verdict.status, verdict.reason);
         const bool is_head = head.substr(0, 5) == "HEAD ";
         co_await answer_local(error_response(verdict.status, true, is_head), rec, verdict.status);
-    } else if (auto used = parser.put(net::buffer(head.data(), head.size()), ec);
-               ec || !parser.is_header_done()) {
-        note_refused_head(400, "unparsable head");
-        co_await answer_local(error_response(400, true), rec, 400);
+    } else if (read_bodyless_request_head(head, bodyless)) {
+        buffer_.consume(head.size());
+        req = &bodyless;
+        request_keep_alive_ = bodyless.keep_alive();
+        upgrade = bodyless.find(http::field::upgrade) != bodyless.end();
     } else {
-        buffer_.consume(used);
-        auto& req = parser.get();
-        parser_ = &parser;
+        parser.emplace();
+        parser->header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes + 4));
+        parser->body_limit(boost::none); // enforced in read(), with a 413 instead of a parse error
+        parser->on_chunk_header(check_chunk_header);
+        error_code ec;
+        const auto used = parser->put(net::buffer(head.data(), head.size()), ec);
+        if (ec || !parser->is_header_done()) {
+            note_refused_head(400, "unparsable head");
+            co_await answer_local(error_response(400, true), rec, 400);
+        } else {
+            buffer_.consume(used);
+            parser_ = &*parser;
+            req = &parser->get();
+            request_keep_alive_ = parser->get().keep_alive();
+            upgrade = parser->upgrade();
+        }
+    }
+    if (req) {
+        request_ = req;
         // Expect: 100-continue is answered here, before the first read of the body: the origin
         // never sees Expect, and the reader sends its body only once geogate forwards it.
-        expect_continue_ = has_body() && iequals(req[http::field::expect], "100-continue");
-        const exchange_client client{peer_, peer_text_, stream_.is_tls(), parser.upgrade(),
+        expect_continue_ = has_body() && iequals((*req)[http::field::expect], "100-continue");
+        const exchange_client client{peer_, peer_text_, stream_.is_tls(), upgrade,
                                      *this, *this,      body_buf_};
-        exchange ex(worker_, *snap, req, client, rec);
+        exchange ex(worker_, *snap, *req, client, rec);
         co_await ex.run();
         parser_ = nullptr;
+        request_ = nullptr;
         keep = ex.outcome().keep;
         tunnel_to = std::move(ex.outcome().tunnel);
     }
@@ -405,24 +424,28 @@ awaitable<bool> http1_connection::handle_request(std::size_t head_size) {
     co_return keep;
 }
 
+// Without a parser_, the request declared no body (read_bodyless_request_head).
 bool http1_connection::has_body() const noexcept {
-    return parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
+    return parser_ &&
+           (parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0));
 }
 
 std::optional<std::uint64_t> http1_connection::declared_length() const noexcept {
-    auto length = parser_->content_length();
+    auto length = parser_ ? parser_->content_length() : boost::none;
     return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
 }
 
 bool http1_connection::chunked() const noexcept {
-    return parser_->chunked();
+    return parser_ && parser_->chunked();
 }
 
 bool http1_connection::done() const noexcept {
-    return parser_->is_done();
+    return !parser_ || parser_->is_done();
 }
 
 awaitable<std::optional<std::string_view>> http1_connection::read(request_record& rec) {
+    if (!parser_)
+        co_return std::nullopt; // no body to read: done() was true (never called then)
     auto& parser = *parser_;
     const auto& snap = snap_; // the request's snapshot (no lock per read)
     const auto& limits = snap->cfg->limits;
@@ -470,12 +493,12 @@ awaitable<std::optional<std::string_view>> http1_connection::read(request_record
 }
 
 bool http1_connection::keep_alive_requested() const noexcept {
-    return parser_->get().keep_alive();
+    return request_keep_alive_;
 }
 
 bool http1_connection::frame_response(client_response_plan& plan, bool no_body,
                                       std::optional<std::uint64_t> length) {
-    const auto& req = parser_->get();
+    const auto& req = *request_;
     if (no_body) {
         plan.framing = body_framing::none;
     } else if (!length) {
@@ -485,7 +508,7 @@ bool http1_connection::frame_response(client_response_plan& plan, bool no_body,
         plan.framing = body_framing::content_length;
         plan.content_length = *length;
     }
-    const bool keep = req.keep_alive() && plan.framing != body_framing::close_delimited &&
+    const bool keep = request_keep_alive_ && plan.framing != body_framing::close_delimited &&
                       !worker_.shared.draining.load(std::memory_order_relaxed);
     plan.close = !keep;
     return keep;

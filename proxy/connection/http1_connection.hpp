@@ -56,10 +56,8 @@ private:
     /// record) and a rate-limited request_refused event (refusal_log).
     awaitable<void> refuse_head(unsigned status, std::string_view why);
     void note_refused_head(unsigned status, std::string_view why);
+    /// Checks and reads the head, runs the exchange and records the request.
     awaitable<bool> handle_request(std::size_t head_size);
-    /// Checks and parses the head, then runs the exchange; fills `rec`, does not finish it.
-    awaitable<bool> serve_request(std::size_t head_size, request_record& rec,
-                                  std::unique_ptr<upstream_connection>& tunnel_to);
     awaitable<void> answer_local(std::string response, request_record& rec, unsigned status);
     awaitable<void> tunnel(upstream_connection& up);
     /// The rest of the connection is HTTP/2 (ALPN h2, or h2c prior knowledge with `already`
@@ -119,8 +117,10 @@ private:
     std::string peer_text_;
     std::shared_ptr<const snapshot> snap_; // of the request being read or answered
     beast::flat_buffer buffer_;
-    body_buffer body_buf_;               // lent while a body is relayed (body_buffers.hpp)
-    request_parser* parser_ = nullptr;   // of the request being served
+    body_buffer body_buf_; // lent while a body is relayed (body_buffers.hpp)
+    const http::request_header<>* request_ = nullptr; // the request being served
+    bool request_keep_alive_ = false;                 // its head asks for keep-alive
+    request_parser* parser_ = nullptr;   // its body's parser: null for a request without one
     std::vector<net::const_buffer> out_; // the buffers of one send(), reused
     chunk_framer framer_;                // its chunk-size line
     net::steady_timer deadline_timer_;

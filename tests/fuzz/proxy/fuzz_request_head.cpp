@@ -1,12 +1,15 @@
 // check_request_head on arbitrary bytes: never crashes, answers only statuses geogate knows,
 // and a head it accepts is one Beast's parser reads without error and the same way: same
-// method, target and version, same body framing. A head that the check passes but Beast reads
-// differently is where request smuggling starts.
-// Input: the bytes of a head; cut after the first CRLFCRLF (one is appended when missing).
+// method, target and version, same body framing; and geogate's own reading of a head without
+// a body (read_bodyless_request_head) is Beast's, field by field. A head that the check passes but
+// Beast reads differently is where request smuggling starts. Input: the bytes of a head; cut after
+// the first CRLFCRLF (one is appended when missing).
 #include "proxy/http/net.hpp"
 #include "proxy/http/request_head_check.hpp"
+#include "proxy/http/request_head_read.hpp"
 #include "proxy/http/request_target.hpp"
 #include "tests/fuzz/invariant.hpp"
+#include "tests/unit/proxy/http/request_head_compare.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -91,6 +94,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fail("HTTP/1.1 without Host accepted", head);
     if (req.method() == http::verb::connect || req.method() == http::verb::trace)
         fail("CONNECT/TRACE accepted", head);
+
+    // geogate reads a head without a body itself (read_bodyless_request_head): exactly as
+    // Beast does, and never one that declares a body.
+    http::request<http::empty_body> own;
+    if (read_bodyless_request_head(head, own)) {
+        if (lengths || te)
+            fail("a head with a body read as bodyless", head);
+        if (!test::request_head_difference(own, req).empty())
+            fail("bodyless head read differently from Beast", head);
+        if (own.keep_alive() != req.keep_alive())
+            fail("bodyless head: keep-alive differs from Beast", head);
+    } else if (!lengths && !te) {
+        fail("a head without a body not read by read_bodyless_request_head", head);
+    }
 
     // What the session does next with an accepted target.
     const auto t = split_request_target(req.target());
