@@ -284,7 +284,16 @@ awaitable<void> h2_session::write_loop() {
         }
         writing_ = true;
         write_started_ = steady::now();
-        auto [ec, n] = co_await net::async_write(stream_, net::buffer(out), use_nothrow);
+        // One non-blocking write first: whether the socket took the whole batch tells a
+        // reader that keeps up from one that does not (h2_stream::reader_keeps_up).
+        const net::const_buffer batch = net::buffer(out);
+        error_code ec;
+        const std::size_t sent = stream_.write_now({&batch, 1}, ec);
+        socket_keeps_up_ = !ec && sent == out.size();
+        if (!ec && sent < out.size()) {
+            auto [rest_ec, n] = co_await net::async_write(stream_, batch + sent, use_nothrow);
+            ec = rest_ec;
+        }
         writing_ = false;
         if (ec)
             co_return;

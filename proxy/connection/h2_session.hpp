@@ -66,11 +66,12 @@ private:
     std::shared_ptr<const snapshot> snap_; // the connection's limits; each request takes its own
     nghttp2_session* session_ = nullptr;
     std::map<std::int32_t, std::shared_ptr<h2_stream>> streams_; // open in nghttp2
-    unsigned running_ = 0;      // exchanges still running (reset streams included)
-    bool ended_ = false;        // the socket is done: no more reads or writes
-    bool write_wanted_ = false; // the write loop has work (set before it is woken)
-    bool writing_ = false;      // a write to the socket is in progress
-    bool stop_reading_ = false; // a connection error: flush the GOAWAY, then end
+    unsigned running_ = 0;         // exchanges still running (reset streams included)
+    bool ended_ = false;           // the socket is done: no more reads or writes
+    bool write_wanted_ = false;    // the write loop has work (set before it is woken)
+    bool writing_ = false;         // a write to the socket is in progress
+    bool socket_keeps_up_ = false; // the last write went out at once (h2_stream: large reads)
+    bool stop_reading_ = false;    // a connection error: flush the GOAWAY, then end
     bool goaway_sent_ = false;
     bool got_frame_ = false; // the preface and a first frame arrived
     std::chrono::steady_clock::time_point started_;

@@ -382,7 +382,7 @@ awaitable<bool> http1_connection::handle_request(std::size_t head_size) {
         buffer_.consume(head.size());
         req = &bodyless;
         request_keep_alive_ = bodyless.keep_alive();
-        upgrade = bodyless.find(http::field::upgrade) != bodyless.end();
+        upgrade = connection_lists_upgrade(bodyless);
     } else {
         parser.emplace();
         parser->header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes + 4));
@@ -397,7 +397,6 @@ awaitable<bool> http1_connection::handle_request(std::size_t head_size) {
             buffer_.consume(used);
             parser_ = &*parser;
             req = &parser->get();
-            request_keep_alive_ = parser->get().keep_alive();
             upgrade = parser->upgrade();
         }
     }
@@ -492,8 +491,10 @@ awaitable<std::optional<std::string_view>> http1_connection::read(request_record
     co_return std::string_view(body_buf_.data(), got);
 }
 
+// With a body, read from the message after it: Beast adds a chunked body's trailer fields to
+// it, and a trailer's Connection: close has always ended the connection.
 bool http1_connection::keep_alive_requested() const noexcept {
-    return request_keep_alive_;
+    return parser_ ? parser_->get().keep_alive() : request_keep_alive_;
 }
 
 bool http1_connection::frame_response(client_response_plan& plan, bool no_body,
@@ -508,7 +509,7 @@ bool http1_connection::frame_response(client_response_plan& plan, bool no_body,
         plan.framing = body_framing::content_length;
         plan.content_length = *length;
     }
-    const bool keep = request_keep_alive_ && plan.framing != body_framing::close_delimited &&
+    const bool keep = keep_alive_requested() && plan.framing != body_framing::close_delimited &&
                       !worker_.shared.draining.load(std::memory_order_relaxed);
     plan.close = !keep;
     return keep;

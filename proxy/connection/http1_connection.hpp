@@ -119,7 +119,7 @@ private:
     beast::flat_buffer buffer_;
     body_buffer body_buf_; // lent while a body is relayed (body_buffers.hpp)
     const http::request_header<>* request_ = nullptr; // the request being served
-    bool request_keep_alive_ = false;                 // its head asks for keep-alive
+    bool request_keep_alive_ = false;    // its head asks for keep-alive (no parser_: no body)
     request_parser* parser_ = nullptr;   // its body's parser: null for a request without one
     std::vector<net::const_buffer> out_; // the buffers of one send(), reused
     chunk_framer framer_;                // its chunk-size line

@@ -34,7 +34,8 @@ constexpr std::array<std::string_view, 16> end_to_end_only = {"content-type",
                                                               "host"};
 
 // One size check and four copies: four `+=` cost four capacity checks, and this runs for
-// every field of every head geogate sends.
+// every field of every head geogate sends. `name` and `value` never point into `out` (the
+// resize may move it).
 void append_field(std::string& out, std::string_view name, std::string_view value) {
     const auto at = out.size();
     out.resize(at + name.size() + value.size() + 4);

@@ -31,9 +31,18 @@ bool read_bodyless_request_head(std::string_view head, http::request_header<>& o
         const auto name = field.substr(0, colon);
         const auto id = http::string_to_field(name);
         if (id == http::field::content_length || id == http::field::transfer_encoding)
-            return false; // a body follows: Beast's parser frames it
+            return false;                              // a body follows: Beast's parser frames it
         out.insert(id, name, field.substr(colon + 1)); // insert() drops the value's OWS
     }
+}
+
+bool connection_lists_upgrade(const http::request_header<>& req) {
+    for (const auto& f : req)
+        if (f.name() == http::field::connection || f.name() == http::field::proxy_connection)
+            for (auto option : http::token_list(f.value()))
+                if (beast::iequals(option, "upgrade"))
+                    return true;
+    return false;
 }
 
 } // namespace geogate

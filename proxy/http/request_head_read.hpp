@@ -17,4 +17,8 @@ namespace geogate {
 /// holds part of the head (discard it; the caller parses the head with Beast instead).
 bool read_bodyless_request_head(std::string_view head, http::request_header<>& out);
 
+/// Whether Connection or Proxy-Connection lists "upgrade": what Beast's parser reports as
+/// upgrade() for the same head.
+bool connection_lists_upgrade(const http::request_header<>& req);
+
 } // namespace geogate

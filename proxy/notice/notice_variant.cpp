@@ -40,7 +40,8 @@ std::string tag_for(fnv1a f, const notice_plan& notice, html::compression_levels
                 : notice.coding == html::coding::br ? levels.brotli
                                                     : 0; // identity: no level
     std::array<char, 12> digits_of_level;
-    const auto printed = std::to_chars(digits_of_level.begin(), digits_of_level.end(), level);
+    const auto printed = std::to_chars(digits_of_level.data(),
+                                       digits_of_level.data() + digits_of_level.size(), level);
     f.add(std::string_view(digits_of_level.data(), printed.ptr - digits_of_level.data()));
     static constexpr char digits[] = "0123456789abcdef";
     const auto& version = notice.text->version;

@@ -105,6 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fail("bodyless head read differently from Beast", head);
         if (own.keep_alive() != req.keep_alive())
             fail("bodyless head: keep-alive differs from Beast", head);
+        if (connection_lists_upgrade(own) != p.upgrade())
+            fail("bodyless head: upgrade differs from Beast", head);
     } else if (!lengths && !te) {
         fail("a head without a body not read by read_bodyless_request_head", head);
     }

@@ -73,6 +73,7 @@ void run(const row* first, const row* last, const request_head_limits& limits = 
         if (!declares_body) {
             CHECK(geogate::test::request_head_difference(own, p.get()).empty());
             CHECK(own.keep_alive() == p.get().keep_alive());
+            CHECK(geogate::connection_lists_upgrade(own) == p.upgrade());
         }
     }
 }
@@ -388,6 +389,7 @@ TEST_CASE("request head: geogate reads a head without a body as Beast does", "[p
         "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
         "GET / HTTP/1.0\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: keep-alive, UPGRADE\r\n\r\n",
         "PURGE /cache HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET http://news.example/a?b HTTP/1.1\r\nHost: news.example\r\n\r\n",
         "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -406,6 +408,7 @@ TEST_CASE("request head: geogate reads a head without a body as Beast does", "[p
         REQUIRE(geogate::read_bodyless_request_head(h, own));
         CHECK(geogate::test::request_head_difference(own, p.get()) == "");
         CHECK(own.keep_alive() == p.get().keep_alive());
+        CHECK(geogate::connection_lists_upgrade(own) == p.upgrade());
     }
     // A head that declares a body is left to Beast's parser, which frames the body.
     for (std::string h : {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n",
