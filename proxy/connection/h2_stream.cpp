@@ -224,14 +224,6 @@ awaitable<bool> h2_stream::send(const http::response_header<>* head,
             deadline = std::chrono::steady_clock::now() + limits.body_timeout;
         }
     }
-    // A reader that keeps up takes the session's writes at once (its socket is not backed up)
-    // and has the window for a large piece right now: otherwise a large read from the origin
-    // would only sit in memory here, 256 KiB per stream instead of 64.
-    const auto session = session_.session_;
-    waited_ = !session_.socket_keeps_up_ ||
-              std::min(nghttp2_session_get_stream_remote_window_size(session, id_),
-                       nghttp2_session_get_remote_window_size(session)) <
-                  static_cast<std::int32_t>(large_body_chunk);
     const bool ok = !closed_ || (pending_index_ == pending_.size() && (!last || eof_sent_));
     pending_.clear();
     pending_index_ = 0;
@@ -240,11 +232,16 @@ awaitable<bool> h2_stream::send(const http::response_header<>* head,
     co_return ok;
 }
 
-// Unlike HTTP/1.1, every send() waits (for the session's writer): what tells a slow reader
-// here is the session's last socket write and the flow-control windows, read at the end of
-// send().
+// Unlike HTTP/1.1, every send() waits (for the session's writer), so waiting tells nothing.
+// A reader that keeps up takes the session's writes at once (its socket is not backed up) and
+// has the window for a large piece right now: otherwise a large read from the origin would
+// only sit in memory here, 256 KiB per stream instead of 64. (A closed stream's window is -1.)
 bool h2_stream::reader_keeps_up() const noexcept {
-    return !waited_;
+    const auto session = session_.session_;
+    return session_.socket_keeps_up_ &&
+           std::min(nghttp2_session_get_stream_remote_window_size(session, id_),
+                    nghttp2_session_get_remote_window_size(session)) >=
+               static_cast<std::int32_t>(large_body_chunk);
 }
 
 awaitable<void> h2_stream::answer(std::string response, request_record& rec) {

@@ -109,7 +109,6 @@ private:
     bool deferred_ = false; // the data provider said DEFERRED: resume when more is queued
     bool eof_sent_ = false;
     bool head_sent_ = false;
-    bool waited_ = false;     // after the last send(): the socket backed up or a window small
     std::uint64_t taken_ = 0; // body bytes nghttp2 has taken (progress for body_timeout)
 
     body_buffer relay_buffer_;
